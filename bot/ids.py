@@ -1,0 +1,34 @@
+"""Every Slack callback, block and action id the bot uses, as named constants.
+
+Intake and check-in inputs do not appear here: their action_id is the answer's field path
+(``signals.roadmap_clear``), as ``shared/spec/intake.md`` requires.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Callback(StrEnum):
+    """``callback_id`` of modals (view_submission / view_closed)."""
+
+    INTAKE = "intake"
+    CHECKIN = "checkin"
+    HEALTHCHECK_SETUP = "healthcheck_setup"
+
+
+class Action(StrEnum):
+    """``action_id`` of buttons and other interactive elements outside the answer fields."""
+
+    INTAKE_BACK = "intake_back"
+    INTAKE_POST_CHANNEL = "post_channel"
+    INTAKE_CADENCE = "checkin_cadence"
+    INTAKE_CADENCE_CUSTOM = "checkin_cadence_custom"
+    RETAKE = "assessment_retake"
+    SHOW_MATRIX = "assessment_show_matrix"
+    START_INTAKE = "start_intake"
+    OPEN_CHECKIN = "checkin_open"
+    SNOOZE_DAY = "followups_snooze_day"
+    SNOOZE_WEEK = "followups_snooze_week"
+    STOP_FOLLOWUPS = "followups_stop"
+    HEALTH_RATE = "health_rate"
