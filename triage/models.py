@@ -201,7 +201,9 @@ class Priorities(BaseModel):
     management_burden: Weight = Weight.MEDIUM
 
 
-EngagementName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+EngagementName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
+]
 
 
 class Intake(BaseModel):
@@ -325,3 +327,43 @@ class Assessment(BaseModel):
     mismatch: Mismatch | None
     risks: list[Risk]
     next_steps: list[str]
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+class Trend(StrEnum):
+    IMPROVING = "improving"
+    WORSENING = "worsening"
+    STABLE = "stable"
+    MIXED = "mixed"
+
+
+class Change(BaseModel):
+    """One answer that moved between the baseline and a follow-up."""
+
+    model_config = _OUT
+
+    field: str
+    before: AnswerValue
+    after: AnswerValue
+    why: str
+
+
+class Shift(BaseModel):
+    model_config = _OUT
+
+    before: str
+    after: str
+
+
+class Comparison(BaseModel):
+    model_config = _OUT
+
+    improved: list[Change]
+    worsened: list[Change]
+    trend: Trend
+    bottleneck_shift: Shift | None
+    model_shift: Shift | None
+    summary: str
+    follow_up: Assessment
