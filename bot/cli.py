@@ -3,14 +3,107 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+log = logging.getLogger("bot")
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        print("Invalid configuration:\n" + "\n".join(lines), file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _triage(args: argparse.Namespace) -> int:
     from triage.cli import run
 
     return run(args.file, as_json=args.json)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
+    from bot import runtime
+
+    settings = _settings()
+    runtime.configure_logging(settings.log_level)
+    if settings.missing_for_run():
+        print(runtime.missing_tokens_message(settings), file=sys.stderr)
+        return 2
+    if with_scheduler and settings.database_url.startswith("sqlite"):
+        from bot.db.migrate import upgrade
+
+        upgrade(settings.database_url)  # the embedded default migrates itself
+    from bot.app import create_app
+
+    deps = runtime.build_deps(settings)
+    app = create_app(deps)
+    stoppers = []
+    if with_scheduler:
+        stoppers.append(runtime.start_scheduler(deps, app.client).stop)
+    running = runtime.Running(stoppers)
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(app, settings.slack_app_token)
+            log.info("connecting to Slack in Socket Mode")
+            handler.connect()
+            runtime.wait_for_signal()
+            handler.close()
+        else:
+            from bot.server import HttpServer, WsgiApp
+
+            server = HttpServer(
+                WsgiApp(app, ready_check=runtime.ready_check(deps)),
+                host=settings.host,
+                port=settings.port,
+                threads=settings.web_threads,
+            )
+            log.info("listening on http://%s:%s/slack/events", settings.host, server.port)
+            server.start()
+            runtime.wait_for_signal()
+            server.stop()
+    finally:
+        running.stop()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from bot import runtime
+    from bot.app import make_client
+
+    settings = _settings()
+    runtime.configure_logging(settings.log_level)
+    if not settings.slack_bot_token:
+        print(runtime.missing_tokens_message(settings), file=sys.stderr)
+        return 2
+    deps = runtime.build_deps(settings)
+    runner = runtime.start_scheduler(deps, make_client(settings.slack_bot_token, deps))
+    try:
+        runtime.wait_for_signal()
+    finally:
+        runner.stop()
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="ANSWERS_FILE")
     p.add_argument("--json", action="store_true", help="print the assessment as one JSON object")
     p.set_defaults(func=_triage)
+
+    p = sub.add_parser("run", help="run the bot and its scheduler in one process")
+    p.set_defaults(func=lambda a: _serve(a, with_scheduler=True))
+    p = sub.add_parser("serve", help="run the web side only (HTTP or Socket Mode), no scheduler")
+    p.set_defaults(func=lambda a: _serve(a, with_scheduler=False))
+    p = sub.add_parser("worker", help="run the scheduler alone (follow-ups, health checks)")
+    p.set_defaults(func=_worker)
+
+    p = sub.add_parser("db", help="database commands")
+    db_sub = p.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    d = db_sub.add_parser("upgrade", help="apply all migrations")
+    d.set_defaults(func=_db_upgrade)
     return parser
 
 
