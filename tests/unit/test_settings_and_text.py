@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.commands_text import clean, parse_command_text
+from bot.durations import DurationError, describe_offsets, parse_durations
+from bot.settings import Settings
+
+
+def test_default_checkin_offsets_are_two_and_six_weeks(monkeypatch) -> None:
+    monkeypatch.delenv("ENGAGEMENT_CHECKIN_OFFSETS", raising=False)
+    s = Settings(_env_file=None)
+    assert s.checkin_offsets == [timedelta(days=14), timedelta(days=42)]
+    assert describe_offsets(s.checkin_offsets) == "2 weeks and 6 weeks"
+
+
+def test_offsets_from_env(monkeypatch) -> None:
+    monkeypatch.setenv("ENGAGEMENT_CHECKIN_OFFSETS", "10m, 90s,2h")
+    s = Settings(_env_file=None)
+    assert s.checkin_offsets == [timedelta(seconds=90), timedelta(minutes=10),
+                                 timedelta(hours=2)]
+
+
+@pytest.mark.parametrize("bad", ["", "14", "14x", "-1d", "0s", ",".join(["1d"] * 11)])
+def test_bad_durations_explain_what_is_allowed(bad: str) -> None:
+    with pytest.raises(DurationError) as info:
+        parse_durations(bad)
+    assert any(w in str(info.value) for w in ("90s", "at least", "at most", "longer than"))
+
+
+def test_bad_offsets_env_names_the_variable(monkeypatch) -> None:
+    monkeypatch.setenv("ENGAGEMENT_CHECKIN_OFFSETS", "soon")
+    with pytest.raises(ValidationError) as info:
+        Settings(_env_file=None)
+    assert "ENGAGEMENT_CHECKIN_OFFSETS" in str(info.value)
+
+
+def test_api_url_gets_trailing_slash(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    assert Settings(_env_file=None).slack_api_url == "http://127.0.0.1:9/api/"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub", "arg"),
+    [
+        ("", "start", ""),
+        ("   ", "start", ""),
+        ("start", "start", ""),
+        ("START Checkout revamp", "start", "Checkout revamp"),
+        ("help", "help", ""),
+        ("history", "history", ""),
+        ("healthcheck list", "healthcheck", "list"),
+        ("frobnicate", "", "frobnicate"),
+        ("start <@U123|bob> Billing\x07\x1b[31m", "start", "Billing [31m"),
+    ],
+)
+def test_parse_command_text(text: str, sub: str, arg: str) -> None:
+    parsed = parse_command_text(text)
+    assert (parsed.sub, parsed.arg) == (sub, arg)
+
+
+def test_clean_strips_controls_and_mentions() -> None:
+    assert clean("hi <!channel> there\x00\n\tyou") == "hi there you"
+    assert len(clean("x" * 5000)) == 200
+
+
+def test_run_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("engagement-bot")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run([str(exe), "run"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "SLACK_BOT_TOKEN" in proc.stderr and "manifest.yml" in proc.stderr
+    assert "Traceback" not in proc.stderr
