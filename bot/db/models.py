@@ -1,0 +1,144 @@
+"""Typed SQLAlchemy models. Every row carries the Slack team id it belongs to.
+
+Schema changes go through Alembic (``bot/migrations``); nothing calls create_all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        Index("ix_assessments_team_created", "team_id", "created_at"),
+        Index("ix_assessments_team_user_created", "team_id", "user_id", "created_at"),
+        Index("ix_assessments_team_channel_created", "team_id", "channel_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    permalink: Mapped[str | None] = mapped_column(Text, default=None)
+    thread_posted: Mapped[int] = mapped_column(Integer, default=0)
+    engagement: Mapped[str] = mapped_column(String(120))
+    answers: Mapped[dict[str, Any]]
+    verdict: Mapped[dict[str, Any]]
+    bottleneck_kind: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(32))
+    stated_model: Mapped[str | None] = mapped_column(String(32), default=None)
+    mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="pending_post")
+    post_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    checkin_offsets: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    followups_status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Checkin(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "seq", name="uq_checkins_assessment_seq"),
+        Index("ix_checkins_team_due", "team_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    of_total: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    nudged_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Job(Base):
+    """Due work. The database, not the scheduler, decides what is due."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_due", "status", "due_at"),
+        Index("ix_jobs_team_status", "team_id", "status"),
+        Index("ix_jobs_kind_ref", "kind", "ref_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    ref_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedRequest(Base):
+    """Keys of requests already handled (event ids, view submissions): one effect each."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
