@@ -25,6 +25,7 @@ class Action(StrEnum):
     INTAKE_CADENCE = "checkin_cadence"
     INTAKE_CADENCE_CUSTOM = "checkin_cadence_custom"
     RETAKE = "assessment_retake"
+    RETRY_POST = "assessment_retry_post"
     SHOW_MATRIX = "assessment_show_matrix"
     START_INTAKE = "start_intake"
     OPEN_CHECKIN = "checkin_open"

@@ -1,0 +1,57 @@
+"""The app factory: builds the Bolt app from settings. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot import errors
+from bot.deps import Deps
+from bot.listeners import actions, commands, events, home, views
+
+log = logging.getLogger(__name__)
+
+
+def make_client(token: str | None, deps: Deps) -> WebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries 5xx and resets."""
+    client = WebClient(
+        token=token,
+        base_url=deps.settings.slack_api_url,
+        timeout=int(deps.settings.slack_timeout_seconds),
+    )
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def create_app(deps: Deps, *, token_verification: bool = True) -> App:
+    settings = deps.settings
+    app = App(
+        client=make_client(settings.slack_bot_token, deps),
+        signing_secret=settings.slack_signing_secret,
+        # Acks are sent as soon as the ack function returns; slow work runs in lazy
+        # listeners. This avoids Bolt's polling loop before each ack.
+        process_before_response=True,
+        token_verification_enabled=token_verification and bool(settings.slack_bot_token),
+        raise_error_for_unhandled_request=False,
+    )
+    errors.register(app)
+    commands.register(app, deps)
+    views.register(app, deps)
+    actions.register(app, deps)
+    events.register(app, deps)
+    home.register(app, deps)
+    return app

@@ -1,0 +1,49 @@
+"""Modal submissions. The ack is the only answer to a view_submission: validation errors
+(``response_action="errors"``) and step changes (``"update"``) are decided before it and
+sent in it; posting the recommendation happens after it, in a lazy listener.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.errors import UserFacingError
+from bot.ids import Callback
+from bot.services import assessments
+from bot.services import intake as intake_service
+from bot.views import notices
+
+
+def register(app: App, deps: Deps) -> None:
+    def ack_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                   context: BoltContext) -> None:
+        try:
+            outcome = intake_service.submit_step(deps, view)
+        except UserFacingError as exc:
+            ack(response_action="update", view=notices.problem_modal(exc.message))
+            return
+        if outcome.final_state is None:
+            ack(**outcome.ack)
+            return
+        created = assessments.create_from_intake(deps, outcome.final_state, view=view)
+        if created is None:  # the same submission arrived twice: one effect only
+            ack()
+            return
+        context["assessment_id"] = created
+        ack(response_action="update", view=notices.posting_modal(
+            outcome.final_state.post_channel or outcome.final_state.channel_id))
+
+    def post_intake(body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                    context: BoltContext) -> None:
+        assessment_id = context.get("assessment_id")
+        if not assessment_id:
+            return
+        result = assessments.post(client, deps, team_id=body["team"]["id"],
+                                  assessment_id=int(assessment_id))
+        client.views_update(view_id=view["id"], view=notices.posted_modal(result))
+
+    app.view(Callback.INTAKE.value)(ack=ack_intake, lazy=[post_intake])

@@ -1,0 +1,95 @@
+"""Building and running the processes: web (HTTP or Socket Mode), worker, or both."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from bot.deps import Deps
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # slack_sdk logs request bodies (with tokens in headers) at DEBUG; keep it quiet.
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+def build_deps(settings: Settings) -> Deps:
+    from bot.db.session import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    return Deps(settings=settings, sessions=make_session_factory(engine))
+
+
+def missing_tokens_message(settings: Settings) -> str:
+    missing = settings.missing_for_run()
+    return (
+        "Cannot start: missing " + ", ".join(missing) + ".\n"
+        "Create the Slack app from manifest.yml (https://api.slack.com/apps -> Create New App -> "
+        "From a manifest), install it, then put the tokens in .env (see .env.example):\n"
+        "  SLACK_BOT_TOKEN      OAuth & Permissions -> Bot User OAuth Token (xoxb-...)\n"
+        "  SLACK_SIGNING_SECRET Basic Information -> Signing Secret (needed for HTTP mode)\n"
+        "  SLACK_APP_TOKEN      Basic Information -> App-Level Tokens, scope connections:write "
+        "(xapp-...; set it to use Socket Mode, no public URL needed)"
+    )
+
+
+@dataclass
+class Running:
+    """Handles to stop what was started, in order."""
+
+    stoppers: list[Any]
+
+    def stop(self) -> None:
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("error while stopping")
+
+
+def start_scheduler(deps: Deps, client: Any) -> Any:
+    from bot.scheduling.runner import SchedulerRunner
+
+    runner = SchedulerRunner(deps, client)
+    runner.start()
+    return runner
+
+
+def wait_for_signal() -> None:
+    done = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        log.info("signal %s: shutting down", signum)
+        done.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    done.wait()
+
+
+def ready_check(deps: Deps) -> Any:
+    from sqlalchemy import text
+
+    def check() -> bool:
+        try:
+            with deps.sessions() as session:
+                session.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            log.warning("readiness check: database unreachable")
+            return False
+
+    return check

@@ -1,0 +1,112 @@
+"""The HTTP side: a WSGI app around Bolt, served by waitress (a production WSGI server).
+
+Routes: ``POST /slack/events`` (commands, interactivity, events), ``GET /healthz``
+(liveness), ``GET /readyz`` (database reachable), and the OAuth install routes when
+OAuth is configured.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+log = logging.getLogger("bot.http")
+
+MAX_BODY_BYTES = 1_000_000  # Slack payloads are small; anything larger is refused with 413.
+
+StartResponse = Callable[..., Any]
+
+
+class WsgiApp:
+    def __init__(self, app: App, ready_check: Callable[[], bool] | None = None) -> None:
+        self._bolt = SlackRequestHandler(app, path="/slack/events")
+        self._ready_check = ready_check
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        status_holder: list[str] = []
+
+        def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status_holder.append(status)
+            return start_response(status, headers, exc_info) if exc_info else start_response(
+                status, headers
+            )
+
+        try:
+            if path == "/healthz":
+                return _json(_start, "200 OK", {"ok": True})
+            if path == "/readyz":
+                ok = self._ready_check() if self._ready_check else True
+                return _json(_start, "200 OK" if ok else "503 Service Unavailable", {"ok": ok})
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            if length > MAX_BODY_BYTES:
+                return _json(_start, "413 Payload Too Large", {"ok": False,
+                                                              "error": "body too large"})
+            return self._bolt(environ, _start)
+        finally:
+            log.info(
+                "http %s %s %s %.1fms",
+                method,
+                path,
+                (status_holder[0].split(" ", 1)[0] if status_holder else "-"),
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class HttpServer:
+    """waitress in a thread you can start and stop (tests, ``run``) or block on (``serve``)."""
+
+    def __init__(self, wsgi: WsgiApp, *, host: str, port: int, threads: int) -> None:
+        from waitress.server import create_server
+
+        self._server = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="engagement-bot",
+            max_request_body_size=MAX_BODY_BYTES,
+            clear_untrusted_proxy_headers=True,
+            channel_timeout=30,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        port: int = self._server.effective_port  # type: ignore[union-attr]
+        return port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> HttpServer:
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish, then close."""
+        self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)  # type: ignore[union-attr]
+        self._server.close()
+        if self._thread:
+            self._thread.join(timeout=5)

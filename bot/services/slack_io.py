@@ -1,0 +1,108 @@
+"""Posting to Slack with the failures that matter turned into typed errors.
+
+``not_in_channel`` on a public channel: join and try again. Private channel without the
+bot, unknown channel, archived channel: ``ChannelUnavailable`` with a reason the caller
+turns into a message for the right person. Revoked tokens: ``WorkspaceGone``.
+429 and 5xx are retried by the client's retry handlers before they get here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import ChannelUnavailable
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ERRORS = {
+    "channel_not_found": "not_found",
+    "is_archived": "archived",
+    "not_in_channel": "not_member",
+    "method_not_supported_for_channel_type": "not_member",
+    "restricted_action": "restricted",
+}
+WORKSPACE_GONE_ERRORS = {"token_revoked", "account_inactive", "invalid_auth", "not_authed",
+                         "team_disabled", "org_login_required"}
+
+
+class WorkspaceGone(Exception):
+    """The bot's token no longer works for this workspace (revoked, uninstalled)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def slack_error(exc: SlackApiError) -> str:
+    error = exc.response.get("error") if exc.response is not None else None
+    return str(error or "unknown_error")
+
+
+def channel_problem(channel_id: str, reason: str) -> ChannelUnavailable:
+    text = {
+        "not_found": f"I can't find the channel <#{channel_id}>, or I can't see it.",
+        "archived": f"<#{channel_id}> is archived, so I can't post there.",
+        "not_member": (
+            f"I'm not a member of <#{channel_id}> and can't join it by myself "
+            "(it is probably private). Invite me with `/invite @Engagement Triage` "
+            "in that channel, then try again."
+        ),
+        "restricted": f"This workspace does not let me post in <#{channel_id}>.",
+    }.get(reason, f"I couldn't post in <#{channel_id}>.")
+    return ChannelUnavailable(text, channel_id=channel_id, reason=reason)
+
+
+def post_message(
+    client: WebClient,
+    channel: str,
+    *,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    join: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
+    """chat.postMessage; joins a public channel once on ``not_in_channel``."""
+    try:
+        resp = client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, **extra
+        )
+        return dict(resp.data) if isinstance(resp.data, dict) else {}
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        if error in WORKSPACE_GONE_ERRORS:
+            raise WorkspaceGone(error) from exc
+        if error == "not_in_channel" and join:
+            try:
+                client.conversations_join(channel=channel)
+            except SlackApiError as join_exc:
+                reason = CHANNEL_ERRORS.get(slack_error(join_exc), "not_member")
+                raise channel_problem(channel, reason) from join_exc
+            return post_message(
+                client, channel, text=text, blocks=blocks, thread_ts=thread_ts, join=False, **extra
+            )
+        if error in CHANNEL_ERRORS:
+            raise channel_problem(channel, CHANNEL_ERRORS[error]) from exc
+        raise
+
+
+def dm(client: WebClient, user_id: str, *, text: str, blocks: list[dict[str, Any]] | None = None
+       ) -> str | None:
+    """Send a direct message; returns its ts, or None when even that is impossible."""
+    try:
+        resp = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+        return str(resp.get("ts") or "") or None
+    except SlackApiError as exc:
+        log.warning("could not DM %s: %s", user_id, slack_error(exc))
+        return None
+
+
+def permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    try:
+        return str(client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink"))
+    except SlackApiError:
+        return None

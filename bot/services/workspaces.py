@@ -1,0 +1,76 @@
+"""Workspace and channel lifecycle: retries of events, archived channels, revoked tokens."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.db import models as m
+from bot.db import queue
+from bot.deps import Deps
+from bot.services.slack_io import channel_problem, dm
+
+log = logging.getLogger(__name__)
+
+
+def first_delivery(deps: Deps, body: dict[str, Any]) -> bool:
+    """True the first time an event id is seen; Slack's retries of it return False."""
+    event_id = body.get("event_id")
+    if not event_id:
+        return True
+    with deps.sessions.begin() as session:
+        return queue.remember_once(session, f"event:{event_id}", body.get("team_id", ""),
+                                   now=deps.clock())
+
+
+def channel_unavailable(deps: Deps, team_id: str, channel_id: str, reason: str,
+                        client: WebClient | None = None) -> list[str]:
+    """Pause every follow-up in that channel and tell each owner once, by DM."""
+    owners: set[str] = set()
+    with deps.sessions.begin() as session:
+        rows = session.scalars(select(m.Assessment).where(
+            m.Assessment.team_id == team_id, m.Assessment.channel_id == channel_id,
+            m.Assessment.followups_status == "active")).all()
+        for row in rows:
+            row.followups_status = "paused"
+            owners.add(row.user_id)
+            queue.pause(session, team_id=team_id, ref_ids=_checkin_ids(session, row.id))
+    if client is not None:
+        problem = channel_problem(channel_id, reason).message
+        for owner in sorted(owners):
+            dm(client, owner, text=(
+                f"{problem} I have paused the follow-ups of your assessments there. "
+                f"Once the channel is back (unarchive it, or invite me), they resume by "
+                "themselves; nothing is lost."))
+    return sorted(owners)
+
+
+def channel_available(deps: Deps, team_id: str, channel_id: str) -> None:
+    with deps.sessions.begin() as session:
+        rows = session.scalars(select(m.Assessment).where(
+            m.Assessment.team_id == team_id, m.Assessment.channel_id == channel_id,
+            m.Assessment.followups_status == "paused")).all()
+        for row in rows:
+            row.followups_status = "active"
+            queue.resume(session, team_id=team_id, ref_ids=_checkin_ids(session, row.id),
+                         now=deps.clock())
+
+
+def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
+    """The workspace uninstalled us or revoked the token: stop everything it had scheduled."""
+    with deps.sessions.begin() as session:
+        queue.cancel(session, team_id=team_id)
+        for row in session.scalars(select(m.Assessment).where(
+                m.Assessment.team_id == team_id, m.Assessment.followups_status != "stopped")):
+            row.followups_status = "stopped"
+    log.warning("team %s: follow-ups stopped (%s)", team_id, reason)
+    del now
+
+
+def _checkin_ids(session: Any, assessment_id: int) -> list[int]:
+    return list(session.scalars(select(m.Checkin.id).where(
+        m.Checkin.assessment_id == assessment_id)))

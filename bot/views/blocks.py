@@ -1,0 +1,72 @@
+"""Small builders for Block Kit objects, with Slack's length limits applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Block = dict[str, Any]
+
+SECTION_TEXT_MAX = 3000
+PLAIN_OPTION_MAX = 75
+BUTTON_TEXT_MAX = 75
+HEADER_MAX = 150
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)}
+
+
+def section(text: str, block_id: str | None = None, **extra: Any) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text), **extra}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, HEADER_MAX)}
+
+
+def context(text: str, block_id: str | None = None) -> Block:
+    block: Block = {"type": "context", "elements": [mrkdwn(text)]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def option(value: str, label: str) -> dict[str, Any]:
+    return {"text": plain(label, PLAIN_OPTION_MAX), "value": value}
+
+
+def button(text: str, action_id: str, value: str | None = None, style: str | None = None,
+           url: str | None = None) -> dict[str, Any]:
+    el: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_TEXT_MAX),
+                          "action_id": action_id}
+    if value is not None:
+        el["value"] = value
+    if style:
+        el["style"] = style
+    if url:
+        el["url"] = url
+    return el
+
+
+def actions(block_id: str, *elements: dict[str, Any]) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)}
+
+
+def message(text: str, blocks: list[Block]) -> dict[str, Any]:
+    """A message payload: blocks plus the plain-text fallback Slack shows in notifications."""
+    return {"text": clip(text, 3000), "blocks": blocks}

@@ -1,0 +1,1 @@
+"""A fake Slack for tests: Web API server, request signing, Block Kit validation."""

@@ -1,0 +1,409 @@
+"""A fake Slack Web API on 127.0.0.1 (port 0) that answers like Slack and records every call.
+
+It rejects what Slack rejects (unknown methods, missing required arguments, bad blocks),
+and can be told to inject faults: Slack errors, HTTP 429 with Retry-After, 5xx, slow
+answers, dropped connections, per method and per channel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.fakeslack import schemas
+
+METHODS_DIR = schemas.shared_dir() / "slack-schemas/web-api-methods"
+EXTRA_METHODS = {"conversations.open": ["users"], "oauth.v2.access": ["code"]}
+JSON_ARGS = {"blocks", "view", "attachments"}
+
+
+def _required_args() -> dict[str, list[str]]:
+    required: dict[str, list[str]] = {}
+    for path in Path(METHODS_DIR).glob("*.json"):
+        spec = json.loads(path.read_text())
+        args = spec.get("args") or {}
+        required[path.stem] = [k for k, v in args.items() if v.get("required") and k != "token"]
+    required.update(EXTRA_METHODS)
+    return required
+
+
+REQUIRED = _required_args()
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    received_at: float  # time.monotonic()
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+    injected: bool = False
+
+
+@dataclass
+class Fault:
+    method: str
+    error: str | None = None
+    status: int = 200
+    retry_after: float | None = None
+    delay: float | None = None
+    reset: bool = False
+    times: int | None = 1
+    channel: str | None = None
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str = "general"
+    is_private: bool = False
+    is_archived: bool = False
+    is_member: bool = True
+    exists: bool = True
+
+
+class FakeSlack:
+    def __init__(self, *, strict_blocks: bool = True) -> None:
+        self.strict_blocks = strict_blocks
+        self.calls: list[Call] = []
+        self.schema_errors: list[tuple[str, str]] = []
+        self.channels: dict[str, Channel] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.revoked_tokens: set[str] = set()
+        self._faults: list[Fault] = []
+        self._cond = threading.Condition()
+        self._ts = itertools.count(1)
+        self._view_ids = itertools.count(1)
+        self.views: dict[str, dict[str, Any]] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._rate: float | None = None
+        self._last_post: dict[str, float] = {}
+        self.rate_limited = 0
+        self._server: ThreadingHTTPServer | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    # ------------------------------------------------------------------ configuration
+    def add_channel(self, channel_id: str, **kw: Any) -> Channel:
+        ch = Channel(id=channel_id, **kw)
+        self.channels[channel_id] = ch
+        return ch
+
+    def add_user(self, user_id: str, *, tz: str = "Europe/Berlin", is_admin: bool = False
+                 ) -> None:
+        self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz,
+                               "is_admin": is_admin, "is_owner": False}
+
+    def inject(self, method: str, **kw: Any) -> Fault:
+        fault = Fault(method=method, **kw)
+        with self._cond:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self._faults.clear()
+
+    def rate_limit_per_channel(self, per_second: float | None) -> None:
+        self._rate = per_second
+
+    # ------------------------------------------------------------------ inspection
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method and not c.injected
+                    and c.response.get("ok")]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0,
+                 predicate: Any = None) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                hits = [c for c in self.calls if c.method == method and c.response.get("ok")
+                        and (predicate is None or predicate(c))]
+                if len(hits) >= count:
+                    return hits
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.response.get("error")) for c in self.calls]
+                    raise AssertionError(f"timed out waiting for {count} x {method}; "
+                                         f"calls so far: {seen}")
+                self._cond.wait(left)
+
+    def reset(self) -> None:
+        with self._cond:
+            self.calls.clear()
+            self.schema_errors.clear()
+
+    # ------------------------------------------------------------------ HTTP
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        length = int(req.headers.get("Content-Length") or 0)
+        raw = req.rfile.read(length).decode() if length else ""
+        method = req.path.split("/api/", 1)[-1].split("?")[0]
+        auth = req.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else None
+        args = self._parse(raw, req.headers.get("Content-Type", ""))
+        token = token or args.pop("token", None)
+        call = Call(method=method, args=args, token=token, received_at=time.monotonic())
+        fault = self._take_fault(method, args)
+        if fault is not None:
+            call.injected = True
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.reset:
+                self._record(call)
+                req.close_connection = True
+                with contextlib.suppress(OSError):
+                    req.connection.shutdown(2)
+                return
+            if fault.status != 200:
+                call.status = fault.status
+                call.response = {"ok": False, "error": "ratelimited" if fault.status == 429
+                                 else "internal_error"}
+                headers = {"Retry-After": str(int(fault.retry_after or 1))} \
+                    if fault.status == 429 else {}
+                self._record(call)
+                self._send(req, fault.status, call.response, headers)
+                return
+            if fault.error:
+                call.response = {"ok": False, "error": fault.error}
+                self._record(call)
+                self._send(req, 200, call.response)
+                return
+        status, body, headers = self._answer(method, args, token)
+        call.status, call.response = status, body
+        self._record(call)
+        self._send(req, status, body, headers)
+
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+
+    @staticmethod
+    def _parse(raw: str, content_type: str) -> dict[str, Any]:
+        if "json" in content_type:
+            data = json.loads(raw or "{}")
+        else:
+            data = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        for key in JSON_ARGS:
+            if isinstance(data.get(key), str) and data[key].strip().startswith(("[", "{")):
+                data[key] = json.loads(data[key])
+        return dict(data)
+
+    @staticmethod
+    def _send(req: BaseHTTPRequestHandler, status: int, body: dict[str, Any],
+              headers: dict[str, str] | None = None) -> None:
+        payload = json.dumps(body).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json; charset=utf-8")
+        req.send_header("Content-Length", str(len(payload)))
+        for k, v in (headers or {}).items():
+            req.send_header(k, v)
+        req.end_headers()
+        req.wfile.write(payload)
+
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
+        with self._cond:
+            for fault in self._faults:
+                if fault.method not in (method, "*"):
+                    continue
+                if fault.channel and args.get("channel") != fault.channel:
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+    # ------------------------------------------------------------------ Slack behaviour
+    def _answer(self, method: str, args: dict[str, Any], token: str | None
+                ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method not in REQUIRED:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if token in self.revoked_tokens:
+            return 200, {"ok": False, "error": "token_revoked"}, {}
+        missing = [a for a in REQUIRED[method] if args.get(a) in (None, "")]
+        if method == "views.update" and not (args.get("view_id") or args.get("external_id")):
+            missing.append("view_id")
+        if missing:
+            return 200, {"ok": False, "error": "invalid_arguments",
+                         "response_metadata": {"messages": [f"missing required: {missing}"]}}, {}
+        problem = self._check_blocks(method, args)
+        if problem:
+            return 200, {"ok": False, "error": "invalid_blocks",
+                         "response_metadata": {"messages": [problem[:500]]}}, {}
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {"ok": True}, {}
+        result = handler(args)
+        if isinstance(result, tuple):
+            return result
+        return 200, result, {}
+
+    def _check_blocks(self, method: str, args: dict[str, Any]) -> str | None:
+        try:
+            if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+                schemas.validate_blocks_message(args)
+            elif method in ("views.open", "views.push", "views.update"):
+                schemas.validate_modal(args["view"])
+            elif method == "views.publish":
+                schemas.validate_home(args["view"])
+        except (schemas.BlockKitError, KeyError, TypeError) as exc:
+            with self._cond:
+                self.schema_errors.append((method, str(exc)))
+            return str(exc) if self.strict_blocks else None
+        return None
+
+    def _channel_error(self, channel: str, *, posting: bool) -> str | None:
+        ch = self.channels.get(channel)
+        if ch is None:
+            return None
+        if not ch.exists:
+            return "channel_not_found"
+        if ch.is_archived:
+            return "is_archived"
+        if posting and not ch.is_member:
+            return "not_in_channel"
+        return None
+
+    def _next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "bot",
+                "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+
+    def _m_chat_postMessage(self, args: dict[str, Any]) -> Any:
+        channel = str(args["channel"])
+        err = self._channel_error(channel, posting=True)
+        if err:
+            return {"ok": False, "error": err}
+        if self._rate:
+            now = time.monotonic()
+            with self._cond:
+                last = self._last_post.get(channel)
+                if last is not None and now - last < 1.0 / self._rate:
+                    self.rate_limited += 1
+                    wait = max(1, int(1.0 / self._rate - (now - last) + 0.999))
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
+                self._last_post[channel] = now
+        ts = self._next_ts()
+        msg = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks"),
+               "thread_ts": args.get("thread_ts"), "user": "UBOT"}
+        self.messages[(channel, ts)] = msg
+        return {"ok": True, "channel": channel, "ts": ts, "message": msg}
+
+    def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args["channel"]), str(args["ts"]))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[key].update(text=args.get("text"), blocks=args.get("blocks"))
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        err = self._channel_error(str(args["channel"]), posting=False)
+        return {"ok": False, "error": err} if err else {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": args["channel"],
+                "permalink": f"https://fake.slack.com/archives/{args['channel']}/p"
+                             f"{str(args['message_ts']).replace('.', '')}"}
+
+    def _new_view(self, view: dict[str, Any]) -> dict[str, Any]:
+        vid = f"V{next(self._view_ids):08d}"
+        stored = dict(view, id=vid, hash=f"h{time.monotonic_ns()}")
+        self.views[vid] = stored
+        return stored
+
+    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": self._new_view(args["view"])}
+
+    def _m_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": self._new_view(args["view"])}
+
+    def _m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        vid = args.get("view_id")
+        current = self.views.get(vid or "")
+        if current is None:
+            return {"ok": False, "error": "not_found"}
+        if args.get("hash") and args["hash"] != current["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        stored = dict(args["view"], id=vid, hash=f"h{time.monotonic_ns()}")
+        self.views[vid] = stored
+        return {"ok": True, "view": stored}
+
+    def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": dict(args["view"], id="VHOME")}
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        ch = self.channels.get(str(args["channel"])) or Channel(id=str(args["channel"]))
+        if not ch.exists:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": ch.id, "name": ch.name, "is_private": ch.is_private,
+                                        "is_archived": ch.is_archived, "is_member": ch.is_member}}
+
+    def _m_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        ch = self.channels.get(str(args["channel"]))
+        if ch is None:
+            return {"ok": True, "channel": {"id": args["channel"]}}
+        if not ch.exists:
+            return {"ok": False, "error": "channel_not_found"}
+        if ch.is_archived:
+            return {"ok": False, "error": "is_archived"}
+        if ch.is_private:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        ch.is_member = True
+        return {"ok": True, "channel": {"id": ch.id}}
+
+    def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": "D" + str(args["users"]).split(",")[0][1:]}}
+
+    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args["user"]))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}

@@ -1,0 +1,98 @@
+"""The real bot behind its real HTTP server, talking to the fake Slack, with a test clock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.app import create_app, make_client
+from bot.db.migrate import upgrade
+from bot.db.session import make_engine, make_session_factory
+from bot.deps import Deps
+from bot.server import HttpServer, WsgiApp
+from bot.settings import Settings
+from tests.fakeslack.client import SlackSender, fill
+from tests.fakeslack.server import FakeSlack
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._now += delta
+            return self._now
+
+
+@dataclass
+class Bot:
+    deps: Deps
+    server: HttpServer
+    slack: SlackSender
+    fake: FakeSlack
+    clock: Clock
+    app: Any
+
+    def runner(self, **kw: Any) -> Any:
+        from bot.scheduling.runner import SchedulerRunner
+
+        return SchedulerRunner(self.deps, make_client(TOKEN, self.deps), **kw)
+
+    def last_view(self) -> dict[str, Any]:
+        """The modal as Slack now shows it (after opens, updates and response_action updates)."""
+        opened = self.fake.calls_to("views.open") + self.fake.calls_to("views.update")
+        opened.sort(key=lambda c: c.received_at)
+        return self.fake.views[opened[-1].response["view"]["id"]]
+
+    def submit(self, view: dict[str, Any], answers: dict[str, Any], user_id: str = "U1"
+               ) -> Any:
+        """Submit a modal step. A response_action=update replaces the view, like Slack does."""
+        resp = self.slack.view_submission(view, fill(view, answers), user_id=user_id)
+        body = resp.json() if resp.body else None
+        if resp.status == 200 and body and body.get("response_action") == "update":
+            self.fake.views[view["id"]] = dict(body["view"], id=view["id"],
+                                               hash=view["hash"] + "+")
+        return resp
+
+
+def settings_for(fake: FakeSlack, db_url: str, **overrides: Any) -> Settings:
+    values = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                  SLACK_API_URL=fake.base_url, DATABASE_URL=db_url, SLACK_TIMEOUT_SECONDS=3,
+                  ENGAGEMENT_SCHEDULER_INTERVAL=3600)
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def start_bot(fake: FakeSlack, db_url: str, **overrides: Any) -> Bot:
+    upgrade(db_url)
+    clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    settings = settings_for(fake, db_url, **overrides)
+    deps = Deps(settings=settings, sessions=make_session_factory(make_engine(db_url)),
+                clock=clock)
+    app = create_app(deps)
+    server = HttpServer(WsgiApp(app), host="127.0.0.1", port=0, threads=8).start()
+    return Bot(deps=deps, server=server, slack=SlackSender(server.url + "/slack/events", SECRET),
+               fake=fake, clock=clock, app=app)
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, tmp_path: Any) -> Iterator[Bot]:
+    running = start_bot(fake_slack, f"sqlite:///{tmp_path}/bot.db")
+    yield running
+    running.server.stop()

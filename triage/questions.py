@@ -1,0 +1,131 @@
+"""What the questionnaire and the verdict say to people: labels, hints and option wording.
+
+Plain tables, one per question group. The ids and values are the contract in
+``shared/spec/intake.md``; only the words are ours to change.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+STATED_NEED: Final[dict[str, str]] = {
+    "more_engineers": "More engineers on the team",
+    "own_outcome": "A team that owns an outcome end to end",
+    "outsource_function": "Hand a whole function to a vendor",
+    "not_sure": "Not sure yet",
+}
+
+SLOWDOWN: Final[dict[str, str]] = {
+    "execution_capacity": "Not enough hands to build what is already decided",
+    "unclear_decisions": "Decisions: what to build is unclear or slow to settle",
+    "skill_gap": "A skill we don't have in the team",
+    "quality_risk": "Quality problems and rework",
+    "other": "Something else",
+}
+
+DURATION: Final[dict[str, str]] = {
+    "weeks": "A few weeks (under 3 months)",
+    "quarter": "A quarter or two (3 to 6 months)",
+    "long_term": "Long term (over 6 months)",
+}
+
+IMPORTANCE: Final[dict[str, str]] = {
+    "core": "Core: it sets us apart, customers see it",
+    "supporting": "Supporting: needed, not a differentiator",
+    "commodity": "Commodity: any competent vendor could run it",
+}
+
+# Statements rated 1 (strongly disagree) .. 5 (strongly agree).
+SIGNALS: Final[dict[str, str]] = {
+    "roadmap_clear": "The roadmap for this work is clear",
+    "leadership_active": "Engineering leads have time to direct extra people",
+    "process_stable": "Planning, rituals and releases run smoothly",
+    "need_senior_capacity": "What we lack most is senior people who execute",
+    "outcome_led_scope": "We know the outcome we want, not the backlog to get there",
+    "design_engineering_together": "Design and engineering have to move together",
+    "steering_bandwidth_limited": "Nobody inside has much time to steer this work",
+    "need_fast_decisions": "We need faster decisions more than more coordination",
+}
+SIGNAL_SCALE: Final[dict[int, str]] = {
+    1: "1 · Strongly disagree", 2: "2 · Disagree", 3: "3 · Neither", 4: "4 · Agree",
+    5: "5 · Strongly agree",
+}
+
+SYMPTOMS: Final[dict[str, str]] = {
+    "unclear_tickets": "Tickets arrive unclear or half-specified",
+    "blocked_on_product": "Developers wait for answers from product",
+    "decisions_bouncing": "Decisions bounce between busy people",
+    "alignment_over_building": "More time goes to aligning than to building",
+    "contractor_sprawl": "Teams hire contractors on their own, from many agencies",
+    "knowledge_drain": "Knowledge leaves when people roll off",
+    "black_box_vendor": "A vendor delivers, but we can't see how",
+    "skill_mismatch": "Outside people turned out to lack the skills we needed",
+    "access_risk": "Outsiders have access we can't fully account for",
+}
+LEVELS: Final[dict[str, str]] = {
+    "never": "Never", "sometimes": "Sometimes", "often": "Often", "constantly": "All the time",
+}
+
+PRIORITIES: Final[dict[str, str]] = {
+    "cost_predictability": "A predictable bill",
+    "speed_to_productivity": "Useful output quickly",
+    "governance_risk": "Governance, security and compliance",
+    "flexibility": "Scaling up or down easily",
+    "knowledge_retention": "Keeping the knowledge in-house",
+    "process_maturity": "Proven process and quality",
+    "strategic_control": "Keeping control of direction",
+    "management_burden": "Taking load off our managers",
+}
+WEIGHTS: Final[dict[str, str]] = {"low": "Low", "medium": "Medium", "high": "High"}
+
+# ---------------------------------------------------------------- the verdict's words
+MODELS: Final[dict[str, str]] = {
+    "staff_augmentation": "Staff augmentation",
+    "product_delivery": "Product delivery",
+    "managed_services": "Managed services",
+    "managed_marketplace": "Managed marketplace",
+}
+MODELS_SHORT: Final[dict[str, str]] = {
+    "staff_augmentation": "Staff aug",
+    "product_delivery": "Product",
+    "managed_services": "Managed",
+    "managed_marketplace": "Marketpl",
+}
+KINDS: Final[dict[str, str]] = {
+    "ownership": "Ownership bottleneck",
+    "capacity": "Capacity bottleneck",
+    "mixed": "Ownership and capacity",
+    "unclear": "No clear bottleneck yet",
+}
+FACTORS: Final[dict[str, str]] = {
+    "cost_predictability": "Predictable cost",
+    "speed_to_productivity": "Speed to output",
+    "governance_risk": "Governance & risk",
+    "flexibility": "Flexibility",
+    "knowledge_retention": "Knowledge kept",
+    "process_maturity": "Process & quality",
+    "strategic_control": "Control",
+    "management_burden": "Load off managers",
+    "bottleneck_fit": "Fits the bottleneck",
+}
+RISKS: Final[dict[str, str]] = {
+    "contractor_sprawl": "Contractor sprawl",
+    "black_box": "Black box",
+    "knowledge_drain": "Knowledge drain",
+    "skill_mismatch": "Skill mismatch",
+    "security_access": "Access exposure",
+    "vendor_lock_in": "Vendor lock-in",
+    "management_overhead": "Management overhead",
+}
+
+# ---------------------------------------------------------------- modal steps
+STEP_TITLES: Final[tuple[str, ...]] = (
+    "The work", "How the team runs", "What you see", "What matters most",
+)
+STEP_INTROS: Final[tuple[str, ...]] = (
+    "A few questions, about five minutes. The one that matters most: *what slows the path "
+    "from a decision to shipped value?*",
+    "How much do you agree with each statement about this team, today?",
+    "How often do you see these? Leave anything that never happens at *Never*.",
+    "How much does each of these matter for this engagement?",
+)
