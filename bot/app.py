@@ -19,19 +19,19 @@ from bot.listeners import actions, commands, events, home, views
 log = logging.getLogger(__name__)
 
 
-def make_client(token: str | None, deps: Deps) -> WebClient:
-    """A Web API client that waits out 429s (Retry-After) and retries 5xx and resets."""
+def make_client(token: str | None, deps: Deps, *, wait_on_rate_limit: bool = True
+                ) -> WebClient:
+    """A Web API client that retries 5xx and dropped connections, and (for request
+    handling) waits out 429s. The scheduler's client does not wait: it defers only the
+    rate-limited channel and carries on with the others."""
     client = WebClient(
         token=token,
         base_url=deps.settings.slack_api_url,
         timeout=int(deps.settings.slack_timeout_seconds),
     )
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ]
-    )
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    if wait_on_rate_limit:
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     return client

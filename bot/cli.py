@@ -59,7 +59,7 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
     app = create_app(deps)
     stoppers = []
     if with_scheduler:
-        stoppers.append(runtime.start_scheduler(deps, app.client).stop)
+        stoppers.append(runtime.start_scheduler(deps).stop)
     running = runtime.Running(stoppers)
     try:
         if settings.socket_mode:
@@ -90,7 +90,6 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from bot import runtime
-    from bot.app import make_client
 
     settings = _settings()
     runtime.configure_logging(settings.log_level)
@@ -98,7 +97,7 @@ def _worker(args: argparse.Namespace) -> int:
         print(runtime.missing_tokens_message(settings), file=sys.stderr)
         return 2
     deps = runtime.build_deps(settings)
-    runner = runtime.start_scheduler(deps, make_client(settings.slack_bot_token, deps))
+    runner = runtime.start_scheduler(deps)
     try:
         runtime.wait_for_signal()
     finally:

@@ -7,8 +7,10 @@ everything else with a reference id instead of showing a traceback.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -55,26 +57,44 @@ def user_id_of(body: dict[str, Any]) -> str | None:
     return uid if isinstance(uid, str) else None
 
 
+def report(error: Exception, body: dict[str, Any], client: Any) -> None:
+    """Tell the user what went wrong, in words written for them; log the rest."""
+    user_id = user_id_of(body or {})
+    if isinstance(error, UserFacingError):
+        message = error.message
+        log.info("user-facing error for %s: %s", user_id, type(error).__name__)
+    else:
+        ref = uuid.uuid4().hex[:8]
+        detail = error.response.get("error") if isinstance(error, SlackApiError) else ""
+        log.error("unhandled error ref=%s %s %s", ref, type(error).__name__, detail,
+                  exc_info=error)
+        message = (
+            "Sorry, something went wrong on my side and I could not finish that. "
+            f"Your answers are safe. If it keeps happening, share reference `{ref}` "
+            "with whoever runs this app."
+        )
+    if user_id and client is not None:
+        _tell(client, body, user_id, message)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a lazy listener: Bolt only logs their exceptions; we also tell the user."""
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except Exception as exc:
+            report(exc, kwargs.get("body") or {}, kwargs.get("client"))
+            return None
+
+    return wrapper
+
+
 def register(app: App) -> None:
     @app.error
-    def handle_error(error: Exception, body: dict[str, Any], client: Any, logger: Any) -> None:
-        user_id = user_id_of(body or {})
-        if isinstance(error, UserFacingError):
-            message = error.message
-            log.info("user-facing error for %s: %s", user_id, type(error).__name__)
-        else:
-            ref = uuid.uuid4().hex[:8]
-            detail = error.response.get("error") if isinstance(error, SlackApiError) else ""
-            log.exception("unhandled error ref=%s %s %s", ref, type(error).__name__, detail,
-                          exc_info=error)
-            message = (
-                "Sorry, something went wrong on my side and I could not finish that. "
-                f"Your answers are safe. If it keeps happening, share reference `{ref}` "
-                "with whoever runs this app."
-            )
-        if not user_id:
-            return
-        _tell(client, body, user_id, message)
+    def handle_error(error: Exception, body: dict[str, Any], client: Any) -> None:
+        report(error, body, client)
 
 
 def _tell(client: Any, body: dict[str, Any], user_id: str, message: str) -> None:
@@ -85,9 +105,9 @@ def _tell(client: Any, body: dict[str, Any], user_id: str, message: str) -> None
         if channel:
             client.chat_postEphemeral(channel=channel, user=user_id, text=message)
             return
-    except SlackApiError:
-        pass
+    except Exception:  # noqa: BLE001 - fall back to a DM
+        log.info("ephemeral to %s in %s failed; trying a DM", user_id, channel)
     try:
         client.chat_postMessage(channel=user_id, text=message)
-    except SlackApiError:
+    except Exception:  # noqa: BLE001 - nothing more we can do; it is logged
         log.warning("could not tell user %s about an error", user_id)

@@ -60,9 +60,11 @@ class Running:
                 log.exception("error while stopping")
 
 
-def start_scheduler(deps: Deps, client: Any) -> Any:
+def start_scheduler(deps: Deps) -> Any:
+    from bot.app import make_client
     from bot.scheduling.runner import SchedulerRunner
 
+    client = make_client(deps.settings.slack_bot_token, deps, wait_on_rate_limit=False)
     runner = SchedulerRunner(deps, client)
     runner.start()
     return runner

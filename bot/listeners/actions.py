@@ -1,4 +1,4 @@
-"""Buttons and other interactive elements (block_actions)."""
+"""Buttons (block_actions). Each acks at once; the work runs in a guarded lazy listener."""
 
 from __future__ import annotations
 
@@ -8,14 +8,34 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.errors import guarded
 from bot.ids import Action
-from bot.services import assessments
+from bot.services import assessments, followups
 from bot.services import intake as intake_service
+from bot.views import notices
 from bot.views import recommendation as rec_views
 
 
 def _just_ack(ack: Ack) -> None:
     ack()
+
+
+def _ref(action: dict[str, Any]) -> int:
+    from bot.errors import NotFound
+
+    try:
+        return int(action.get("value") or "")
+    except ValueError:
+        raise NotFound("That button points at nothing I know.") from None
+
+
+def _ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
+    channel = (body.get("channel") or {}).get("id")
+    user = body["user"]["id"]
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        client.chat_postMessage(channel=user, text=text)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -25,8 +45,13 @@ def register(app: App, deps: Deps) -> None:
         if previous is not None:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=previous)
 
+    def start_intake(body: dict[str, Any], client: WebClient) -> None:
+        intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
+                                   team_id=body["team"]["id"], user_id=body["user"]["id"],
+                                   channel_id="")
+
     def retake(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        row = assessments.get(deps, team_id=body["team"]["id"], assessment_id=int(action["value"]))
+        row = assessments.get(deps, team_id=body["team"]["id"], assessment_id=_ref(action))
         channel = (body.get("channel") or {}).get("id") or row.channel_id
         intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
                                    team_id=body["team"]["id"], user_id=body["user"]["id"],
@@ -34,21 +59,47 @@ def register(app: App, deps: Deps) -> None:
                                    answers=row.answers)
 
     def show_matrix(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        row = assessments.get(deps, team_id=body["team"]["id"], assessment_id=int(action["value"]))
+        row = assessments.get(deps, team_id=body["team"]["id"], assessment_id=_ref(action))
         client.views_open(trigger_id=body["trigger_id"],
                           view=rec_views.matrix_modal(assessments.verdict_of(row)))
 
     def retry_post(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        from bot.views import notices
-
         result = assessments.post(client, deps, team_id=body["team"]["id"],
-                                  assessment_id=int(action["value"]),
-                                  user_id=body["user"]["id"])
+                                  assessment_id=_ref(action), user_id=body["user"]["id"])
         view = body.get("view")
         if view:
             client.views_update(view_id=view["id"], view=notices.posted_modal(result))
 
-    app.action(Action.INTAKE_BACK.value)(ack=_just_ack, lazy=[intake_back])
-    app.action(Action.RETAKE.value)(ack=_just_ack, lazy=[retake])
-    app.action(Action.SHOW_MATRIX.value)(ack=_just_ack, lazy=[show_matrix])
-    app.action(Action.RETRY_POST.value)(ack=_just_ack, lazy=[retry_post])
+    def open_checkin(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        followups.open_checkin(client, deps, trigger_id=body["trigger_id"],
+                               team_id=body["team"]["id"], user_id=body["user"]["id"],
+                               checkin_id=_ref(action))
+
+    def snooze(days: int) -> Any:
+        def run(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+            text = followups.snooze(client, deps, team_id=body["team"]["id"],
+                                    user_id=body["user"]["id"], checkin_id=_ref(action),
+                                    days=days)
+            _ephemeral(client, body, text)
+
+        run.__name__ = f"snooze_{days}"
+        return run
+
+    def stop(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        text = followups.stop(client, deps, team_id=body["team"]["id"],
+                              user_id=body["user"]["id"], checkin_id=_ref(action))
+        _ephemeral(client, body, text)
+
+    routes = {
+        Action.INTAKE_BACK: intake_back,
+        Action.START_INTAKE: start_intake,
+        Action.RETAKE: retake,
+        Action.SHOW_MATRIX: show_matrix,
+        Action.RETRY_POST: retry_post,
+        Action.OPEN_CHECKIN: open_checkin,
+        Action.SNOOZE_DAY: snooze(1),
+        Action.SNOOZE_WEEK: snooze(7),
+        Action.STOP_FOLLOWUPS: stop,
+    }
+    for action_id, handler in routes.items():
+        app.action(action_id.value)(ack=_just_ack, lazy=[guarded(handler)])

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.commands_text import parse_command_text
 from bot.deps import Deps
+from bot.errors import guarded
 from bot.services import intake as intake_service
 from bot.views import help as help_views
 
@@ -32,7 +33,7 @@ def register(app: App, deps: Deps) -> None:
         else:
             ack(response_type="ephemeral", **help_views.not_yet_message(parsed.sub))
 
-    def open_intake(command: dict[str, Any], client: WebClient) -> None:
+    def open_intake(body: dict[str, Any], command: dict[str, Any], client: WebClient) -> None:
         parsed = parse_command_text(command.get("text", ""))
         if parsed.sub != "start":
             return
@@ -46,4 +47,4 @@ def register(app: App, deps: Deps) -> None:
             engagement=parsed.arg,
         )
 
-    app.command(COMMAND)(ack=ack_command, lazy=[open_intake])
+    app.command(COMMAND)(ack=ack_command, lazy=[guarded(open_intake)])

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.errors import guarded
 from bot.services import home as home_service
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.event("app_home_opened")
-    def home_opened(ack: Ack, event: dict[str, Any], body: dict[str, Any],
-                    client: WebClient) -> None:
-        ack()
+    def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         home_service.publish(client, deps, team_id=body["team_id"], user_id=event["user"])
+
+    app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[guarded(home_opened)])

@@ -1,6 +1,6 @@
 """Modal submissions. The ack is the only answer to a view_submission: validation errors
 (``response_action="errors"``) and step changes (``"update"``) are decided before it and
-sent in it; posting the recommendation happens after it, in a lazy listener.
+sent in it; posting happens after it, in a guarded lazy listener.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, guarded
 from bot.ids import Callback
-from bot.services import assessments
+from bot.services import assessments, followups
 from bot.services import intake as intake_service
 from bot.views import notices
 
@@ -46,4 +46,21 @@ def register(app: App, deps: Deps) -> None:
                                   assessment_id=int(assessment_id))
         client.views_update(view_id=view["id"], view=notices.posted_modal(result))
 
-    app.view(Callback.INTAKE.value)(ack=ack_intake, lazy=[post_intake])
+    def ack_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                    context: BoltContext) -> None:
+        try:
+            answer, checkin_id = followups.submit(deps, view, body["user"]["id"])
+        except UserFacingError as exc:
+            ack(response_action="update", view=notices.problem_modal(exc.message))
+            return
+        context["checkin_id"] = checkin_id
+        ack(**answer)
+
+    def report_checkin(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        checkin_id = context.get("checkin_id")
+        if checkin_id:
+            followups.report(client, deps, team_id=body["team"]["id"],
+                             checkin_id=int(checkin_id))
+
+    app.view(Callback.INTAKE.value)(ack=ack_intake, lazy=[guarded(post_intake)])
+    app.view(Callback.CHECKIN.value)(ack=ack_checkin, lazy=[guarded(report_checkin)])

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ids import Action
-from bot.views.blocks import actions, button, context, message, section
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.ids import Action, Callback
+from bot.views.blocks import actions, button, context, message, plain, section
+from bot.views.intake import STEPS, answer_input, parse_step
+from bot.views.metadata import MetadataError
+from triage import questions as Q
+from triage.models import Comparison
 
 
 def checkin_message(*, owner_id: str, checkin_id: int, seq: int, of_total: int,
@@ -35,3 +41,100 @@ def nudge_message(*, owner_id: str, checkin_id: int) -> dict[str, Any]:
                 button("Answer the check-in", Action.OPEN_CHECKIN.value, str(checkin_id),
                        "primary")),
     ])
+
+
+# ---------------------------------------------------------------- the check-in modal
+
+
+STARTED_BLOCK = "engagement_started"
+NOTE_BLOCK = "checkin_note"
+STARTED = {"yes": "Yes, it has started", "no": "Not yet"}
+
+
+class CheckinState(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    team_id: str
+    checkin_id: int
+
+    def encode(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def decode(cls, text: str) -> CheckinState:
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            raise MetadataError("check-in state does not decode") from exc
+
+
+def checkin_modal(state: CheckinState, *, engagement: str, seq: int, of_total: int,
+                  baseline: dict[str, Any]) -> dict[str, Any]:
+    """Symptoms and signals pre-filled with the baseline: change only what moved."""
+    blocks: list[dict[str, Any]] = [
+        section(f"*{engagement}*, check-in {seq} of {of_total}. Your first answers are "
+                "filled in; change what has moved since."),
+        {"type": "input", "block_id": STARTED_BLOCK, "label": plain("Has the engagement started?"),
+         "element": {"type": "radio_buttons", "action_id": STARTED_BLOCK,
+                     "options": [{"text": plain(v), "value": k} for k, v in STARTED.items()]}},
+        context("*What you see now*"),
+    ]
+    blocks += [answer_input(f, baseline.get(f.path)) for f in STEPS[2]]
+    blocks.append(context("*How the team runs now*"))
+    blocks += [answer_input(f, baseline.get(f.path)) for f in STEPS[1]]
+    blocks.append({"type": "input", "block_id": NOTE_BLOCK, "optional": True,
+                   "label": plain("Anything worth noting? (optional)"),
+                   "element": {"type": "plain_text_input", "action_id": NOTE_BLOCK,
+                               "multiline": True, "max_length": 1000}})
+    return {"type": "modal", "callback_id": Callback.CHECKIN.value,
+            "title": plain("Check-in", 24), "submit": plain("Compare"),
+            "close": plain("Cancel"), "private_metadata": state.encode(), "blocks": blocks}
+
+
+def parse_checkin(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    symptoms, errors = parse_step(2, values)
+    signals, more = parse_step(1, values)
+    errors.update(more)
+    started = ((values.get(STARTED_BLOCK) or {}).get(STARTED_BLOCK) or {}).get(
+        "selected_option") or {}
+    if started.get("value") not in STARTED:
+        errors[STARTED_BLOCK] = "Please say whether it has started."
+    note = ((values.get(NOTE_BLOCK) or {}).get(NOTE_BLOCK) or {}).get("value") or ""
+    return {"answers": {**symptoms, **signals}, "started": started.get("value"),
+            "note": note.strip()[:1000]}, errors
+
+
+def _change_lines(changes: list[Any]) -> str:
+    out = []
+    for c in changes[:12]:
+        section_, field_id = c.field.split(".", 1)
+        label = (Q.SYMPTOMS if section_ == "symptoms" else Q.SIGNALS).get(field_id, field_id)
+        out.append(f"• {label}: {c.before} → *{c.after}*")
+    return "\n".join(out)
+
+
+def comparison_message(result: Comparison, *, seq: int, of_total: int, answered_by: str,
+                       started: str | None, note: str) -> dict[str, Any]:
+    title = f"Check-in {seq} of {of_total}: {result.summary}"
+    blocks: list[dict[str, Any]] = [section(f"*{title}*", block_id="checkin_result")]
+    if result.model_shift or result.bottleneck_shift:
+        new = result.follow_up
+        shift = (f":rotating_light: *The verdict has shifted.* The answers now read as "
+                 f"*{Q.KINDS[new.bottleneck.kind.value]}* "
+                 f"({new.bottleneck.confidence:.0%} confident), and the best fit is now "
+                 f"*{Q.MODELS[new.recommendation.model.value]}*.")
+        blocks.append(section(shift, block_id="checkin_shift"))
+    if result.improved:
+        blocks.append(section("*Better*\n" + _change_lines(result.improved),
+                              block_id="checkin_better"))
+    if result.worsened:
+        blocks.append(section("*Worse*\n" + _change_lines(result.worsened),
+                              block_id="checkin_worse"))
+    if not result.improved and not result.worsened:
+        blocks.append(section("Nothing moved since the baseline.", block_id="checkin_same"))
+    started_text = {"yes": "the engagement has started", "no": "the engagement has not "
+                    "started yet"}.get(started or "", "")
+    foot = f"Answered by <@{answered_by}>" + (f" · {started_text}" if started_text else "")
+    blocks.append(context(foot))
+    if note:
+        blocks.append(section(f"> {note}", block_id="checkin_note"))
+    return message(title, blocks)

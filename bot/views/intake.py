@@ -93,7 +93,7 @@ def _element(f: Field, current: Any) -> dict[str, Any]:
     return el
 
 
-def _input(f: Field, current: Any) -> Block:
+def answer_input(f: Field, current: Any) -> Block:
     block: Block = {"type": "input", "block_id": f.path, "label": plain(f.label, 2000),
                     "element": _element(f, current), "optional": not f.required}
     if f.hint:
@@ -145,7 +145,7 @@ def intake_view(state: IntakeState, *, default_cadence_label: str) -> dict[str, 
     for f in STEPS[step]:
         if step == 2 and f.path == f"symptoms.{RISK_SYMPTOMS[0]}":
             blocks.append(context("*Signs of risk with outside help*"))
-        blocks.append(_input(f, state.answers.get(f.path)))
+        blocks.append(answer_input(f, state.answers.get(f.path)))
     if step == 0:
         blocks.extend(_setup_blocks(state, default_cadence_label))
     if step > 0:

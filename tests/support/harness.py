@@ -52,7 +52,8 @@ class Bot:
     def runner(self, **kw: Any) -> Any:
         from bot.scheduling.runner import SchedulerRunner
 
-        return SchedulerRunner(self.deps, make_client(TOKEN, self.deps), **kw)
+        return SchedulerRunner(self.deps, make_client(TOKEN, self.deps, wait_on_rate_limit=False),
+                               **kw)
 
     def last_view(self) -> dict[str, Any]:
         """The modal as Slack now shows it (after opens, updates and response_action updates)."""

@@ -1,0 +1,237 @@
+"""Check-ins in the recommendation thread, driven by the real scheduler and a test clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from bot.db import models as m
+from tests.e2e.flow import run_intake
+from tests.fakeslack.client import fill
+from tests.support.harness import Bot
+
+SCENARIO = Path(__file__).resolve().parents[3] / "shared/scenarios/01_wants_hands_needs_owner.yaml"
+
+
+def posted(bot: Bot, answers: dict | None = None, channel: str = "C1") -> str:
+    data = answers or yaml.safe_load(SCENARIO.read_text())
+    data.pop("expect", None)
+    run_intake(bot, data, channel=channel)
+    parent = bot.fake.wait_for("chat.postMessage", count=6)[0]
+    bot.fake.wait_for("views.update")
+    return str(parent.response["ts"])
+
+
+def checkin_posts(bot: Bot) -> list:
+    return [c for c in bot.fake.calls_to("chat.postMessage")
+            if "checkin_actions" in str(c.args.get("blocks"))]
+
+
+def test_checkins_at_default_offsets_in_the_thread(bot: Bot) -> None:
+    ts = posted(bot)
+    runner = bot.runner()
+    assert runner.tick() == 0
+    bot.clock.advance(timedelta(days=13, hours=23))
+    runner.tick()
+    assert checkin_posts(bot) == []
+    bot.clock.advance(timedelta(hours=1))
+    runner.tick()
+    [first] = checkin_posts(bot)
+    assert first.args["thread_ts"] == ts and "<@U1>" in str(first.args["blocks"])
+    assert "1 of 2" in first.args["text"]
+    runner.tick()  # nothing new: not posted twice
+    assert len(checkin_posts(bot)) == 1
+
+
+def answer_checkin(bot: Bot, user: str = "U1", **changes: str):
+    [post] = checkin_posts(bot)[-1:]
+    checkin_id = next(e["value"] for b in post.args["blocks"] if b["type"] == "actions"
+                      for e in b["elements"] if e["action_id"] == "checkin_open")
+    return checkin_id, bot.slack.block_action("checkin_open", checkin_id, block_id="checkin_actions",
+                                              channel_id=post.args["channel"],
+                                              message_ts=post.response["ts"], user_id=user)
+
+
+def test_checkin_round_trip_posts_comparison_and_edits_parent(bot: Bot) -> None:
+    ts = posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    _, resp = answer_checkin(bot)
+    assert resp.status == 200
+    modal = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
+        "callback_id") == "checkin")[-1].response["view"]
+    values = fill(modal, {"engagement_started": "yes", "symptoms.blocked_on_product": "sometimes",
+                          "symptoms.unclear_tickets": "sometimes",
+                          "checkin_note": "New PM started."})
+    ack = bot.slack.view_submission(modal, values)
+    assert ack.status == 200 and not ack.body.strip().startswith('{"response_action": "errors"')
+    result = bot.fake.wait_for("chat.postMessage",
+                               predicate=lambda c: "checkin_result" in str(c.args.get("blocks")))
+    assert result[0].args["thread_ts"] == ts and "improving" in result[0].args["text"]
+    update = bot.fake.wait_for("chat.update")[-1]
+    assert update.args["ts"] == ts and "Check-in 1 of 2: improving" in str(update.args["blocks"])
+    with bot.deps.sessions() as s:
+        checkin = s.query(m.Checkin).filter_by(seq=1).one()
+        assert checkin.status == "answered" and checkin.comparison["trend"] == "improving"
+        nudges = s.query(m.Job).filter_by(kind="checkin_nudge", ref_id=checkin.id).one()
+        assert nudges.status == "cancelled"
+
+
+def test_checkin_shift_is_loud(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    answer_checkin(bot)
+    modal = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
+        "callback_id") == "checkin")[-1].response["view"]
+    calm = {f"symptoms.{s}": "never" for s in ("unclear_tickets", "blocked_on_product",
+                                               "decisions_bouncing", "alignment_over_building")}
+    signals = {"signals.roadmap_clear": "5", "signals.leadership_active": "5",
+               "signals.process_stable": "5", "signals.outcome_led_scope": "1",
+               "signals.design_engineering_together": "1",
+               "signals.steering_bandwidth_limited": "1", "signals.need_fast_decisions": "1"}
+    bot.slack.view_submission(modal, fill(modal, {"engagement_started": "yes", **calm,
+                                                  **signals}))
+    result = bot.fake.wait_for("chat.postMessage",
+                               predicate=lambda c: "checkin_shift" in str(c.args.get("blocks")))
+    assert "verdict has shifted" in str(result[0].args["blocks"])
+
+
+def test_only_owner_or_admin_can_open_snooze_or_stop(bot: Bot) -> None:
+    bot.fake.add_user("U2", is_admin=False)
+    bot.fake.add_user("UADMIN", is_admin=True)
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    checkin_id, _ = answer_checkin(bot, user="U2")
+    refusal = bot.fake.wait_for("chat.postEphemeral")[-1]
+    assert refusal.args["user"] == "U2" and "Only the person" in refusal.args["text"]
+    bot.slack.block_action("followups_stop", checkin_id, block_id="checkin_actions",
+                           channel_id="C1", message_ts="1.0", user_id="U2")
+    bot.fake.wait_for("chat.postEphemeral", count=2)
+    with bot.deps.sessions() as s:
+        assert s.query(m.Assessment).one().followups_status == "active"
+    bot.slack.block_action("followups_snooze_week", checkin_id, block_id="checkin_actions",
+                           channel_id="C1", message_ts="1.0", user_id="UADMIN")
+    bot.fake.wait_for("chat.postEphemeral", predicate=lambda c: "Snoozed" in c.args["text"])
+    bot.slack.block_action("followups_stop", checkin_id, block_id="checkin_actions",
+                           channel_id="C1", message_ts="1.0", user_id="U1")
+    bot.fake.wait_for("chat.postEphemeral", predicate=lambda c: "Stopped" in c.args["text"])
+    with bot.deps.sessions() as s:
+        assert s.query(m.Assessment).one().followups_status == "stopped"
+    bot.clock.advance(timedelta(days=60))
+    runner.tick()
+    assert len(checkin_posts(bot)) == 1  # the second check-in never comes
+
+
+def test_snooze_moves_the_next_checkin(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    checkin_id, _ = answer_checkin(bot, user="U9")  # refused: not the owner
+    bot.slack.block_action("followups_snooze_week", checkin_id, block_id="checkin_actions",
+                           channel_id="C1", message_ts="1.0", user_id="U1")
+    bot.fake.wait_for("chat.postEphemeral", predicate=lambda c: "Snoozed" in c.args["text"])
+    bot.clock.advance(timedelta(days=28))  # day 42: check-in 2 was due, now day 49
+    runner.tick()
+    assert len(checkin_posts(bot)) == 1
+    bot.clock.advance(timedelta(days=7))
+    runner.tick()
+    assert len(checkin_posts(bot)) == 2
+
+
+def test_unanswered_checkin_is_nudged_once_then_missed(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    bot.clock.advance(timedelta(days=2))
+    runner.tick()
+    nudges = [c for c in bot.fake.calls_to("chat.postMessage") if "nudge" in str(c.args)]
+    assert len(nudges) == 1
+    bot.clock.advance(timedelta(days=3))
+    runner.tick()
+    with bot.deps.sessions() as s:
+        assert s.query(m.Checkin).filter_by(seq=1).one().status == "missed"
+
+
+def test_downtime_delivers_everything_once_and_says_late(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=50))  # the worker was down for both check-ins
+    runner.tick()
+    posts = checkin_posts(bot)
+    assert len(posts) == 2
+    assert all("late" in str(p.args["blocks"]) for p in posts)
+    runner.tick()
+    assert len(checkin_posts(bot)) == 2
+
+
+def test_archived_channel_pauses_and_tells_owner_then_resumes(bot: Bot) -> None:
+    posted(bot)
+    bot.fake.add_channel("C1", is_archived=True)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    dm = bot.fake.wait_for("chat.postMessage", predicate=lambda c: c.args["channel"] == "U1")
+    assert "archived" in dm[0].args["text"] and "paused" in dm[0].args["text"]
+    with bot.deps.sessions() as s:
+        assert s.query(m.Assessment).one().followups_status == "paused"
+    # unarchived: Slack sends channel_unarchive; the follow-ups come back
+    bot.fake.channels["C1"].is_archived = False
+    resp = bot.slack.event({"type": "channel_unarchive", "channel": "C1", "user": "U1"},
+                           event_id="EvUN1")
+    assert resp.status == 200
+    with bot.deps.sessions() as s:
+        assert s.query(m.Assessment).one().followups_status == "active"
+
+
+def test_channel_archive_event_is_idempotent(bot: Bot) -> None:
+    posted(bot)
+    event = {"type": "channel_archive", "channel": "C1", "user": "U1"}
+    assert bot.slack.event(event, event_id="EvA1").status == 200
+    assert bot.slack.event(event, event_id="EvA1", retry_num=1).status == 200
+    with bot.deps.sessions() as s:
+        assert s.query(m.Assessment).one().followups_status == "paused"
+        pending = s.query(m.Job).filter_by(status="paused").count()
+    assert pending == 2
+
+
+def test_rate_limited_channel_is_deferred_not_dropped(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.fake.inject("chat.postMessage", status=429, retry_after=30, channel="C1")
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    assert checkin_posts(bot) == []
+    bot.clock.advance(timedelta(seconds=31))
+    runner.tick()
+    assert len(checkin_posts(bot)) == 1
+
+
+def test_apscheduler_drives_the_clock_and_stop_releases(fake_slack, tmp_path) -> None:
+    """The real BackgroundScheduler ticking every 50 ms; the test clock decides what is due."""
+    from tests.support.harness import start_bot
+
+    bot = start_bot(fake_slack, f"sqlite:///{tmp_path}/s.db",
+                    ENGAGEMENT_SCHEDULER_INTERVAL=0.05)
+    try:
+        posted(bot)
+        runner = bot.runner()
+        runner.start()
+        try:
+            bot.clock.advance(timedelta(days=14))
+            bot.fake.wait_for("chat.postMessage",
+                              predicate=lambda c: "checkin_actions" in str(c.args.get("blocks")))
+        finally:
+            runner.stop()
+        with bot.deps.sessions() as s:
+            assert s.query(m.Job).filter_by(status="claimed").count() == 0
+    finally:
+        bot.server.stop()
