@@ -105,9 +105,9 @@ def _tell(client: Any, body: dict[str, Any], user_id: str, message: str) -> None
         if channel:
             client.chat_postEphemeral(channel=channel, user=user_id, text=message)
             return
-    except Exception:  # noqa: BLE001 - fall back to a DM
+    except Exception:
         log.info("ephemeral to %s in %s failed; trying a DM", user_id, channel)
     try:
         client.chat_postMessage(channel=user_id, text=message)
-    except Exception:  # noqa: BLE001 - nothing more we can do; it is logged
+    except Exception:
         log.warning("could not tell user %s about an error", user_id)

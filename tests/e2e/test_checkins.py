@@ -49,9 +49,10 @@ def answer_checkin(bot: Bot, user: str = "U1", **changes: str):
     [post] = checkin_posts(bot)[-1:]
     checkin_id = next(e["value"] for b in post.args["blocks"] if b["type"] == "actions"
                       for e in b["elements"] if e["action_id"] == "checkin_open")
-    return checkin_id, bot.slack.block_action("checkin_open", checkin_id, block_id="checkin_actions",
-                                              channel_id=post.args["channel"],
-                                              message_ts=post.response["ts"], user_id=user)
+    resp = bot.slack.block_action("checkin_open", checkin_id, block_id="checkin_actions",
+                                  channel_id=post.args["channel"],
+                                  message_ts=post.response["ts"], user_id=user)
+    return checkin_id, resp
 
 
 def test_checkin_round_trip_posts_comparison_and_edits_parent(bot: Bot) -> None:
