@@ -72,8 +72,9 @@ class Channel:
 
 
 class FakeSlack:
-    def __init__(self, *, strict_blocks: bool = True) -> None:
+    def __init__(self, *, strict_blocks: bool = True, validate: bool = True) -> None:
         self.strict_blocks = strict_blocks
+        self.validate = validate  # benchmarks turn schema validation off (it costs CPU)
         self.calls: list[Call] = []
         self.schema_errors: list[tuple[str, str]] = []
         self.channels: dict[str, Channel] = {}
@@ -285,6 +286,8 @@ class FakeSlack:
         return 200, result, {}
 
     def _check_blocks(self, method: str, args: dict[str, Any]) -> str | None:
+        if not self.validate:
+            return None
         try:
             if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
                 schemas.validate_blocks_message(args)

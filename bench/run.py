@@ -1,0 +1,249 @@
+"""Benchmarks, side by side with a bare Bolt app, in one run: ``python -m bench.run``.
+
+Everything runs on 127.0.0.1: the fake Slack from tests/, the product bot, the bare app.
+Request loops are bounded by count and time. Prints tables; nothing here asserts.
+
+Options: --quick (smaller counts), --only http|submit|scheduler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import resource
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.bare_app import create_bare_app  # noqa: E402
+from bot.server import HttpServer, WsgiApp  # noqa: E402
+from tests.fakeslack.client import SlackSender, command_fields  # noqa: E402
+from tests.fakeslack.server import FakeSlack  # noqa: E402
+from tests.support.harness import SECRET, TOKEN, start_bot  # noqa: E402
+
+MAX_SECONDS_PER_RUN = 60.0
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def load(sender: SlackSender, fake: FakeSlack, *, concurrency: int, count: int
+         ) -> dict[str, float]:
+    """Send `count` signed /engagement commands, `concurrency` at a time."""
+    sent: dict[str, float] = {}
+    acks: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + MAX_SECONDS_PER_RUN
+
+    def one(i: int) -> None:
+        if time.monotonic() > deadline:
+            return
+        trigger = f"{i}.{uuid.uuid4().hex}"
+        fields = command_fields("", user_id="U1", channel_id="C1", team_id="T1",
+                                trigger_id=trigger)
+        start = time.monotonic()
+        with lock:
+            sent[trigger] = start
+        resp = sender.form(fields)
+        took = time.monotonic() - start
+        if resp.status == 200:
+            with lock:
+                acks.append(took)
+
+    fake.reset()
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, range(count)))
+    wall = time.monotonic() - began
+    # wait for the lazy views.open calls to land
+    try:
+        fake.wait_for("views.open", count=len(acks), timeout=30)
+    except AssertionError:
+        pass
+    opens = [c.received_at - sent[c.args["trigger_id"]] for c in fake.calls_to("views.open")
+             if c.args.get("trigger_id") in sent]
+    return {
+        "n": len(acks), "rps": len(acks) / wall if wall else 0.0,
+        "ack_p50": pct(acks, 50) * 1000, "ack_p95": pct(acks, 95) * 1000,
+        "ack_p99": pct(acks, 99) * 1000, "ack_max": max(acks) * 1000 if acks else 0.0,
+        "open_p50": pct(opens, 50) * 1000, "open_p99": pct(opens, 99) * 1000,
+        "opened": len(opens),
+    }
+
+
+def bench_http(quick: bool) -> list[str]:
+    lines = []
+    with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:
+        bot = start_bot(fake, f"sqlite:///{tmp}/bench.db")
+        bare_app = create_bare_app(token=TOKEN, signing_secret=SECRET, api_url=fake.base_url)
+        bare = HttpServer(WsgiApp(bare_app), host="127.0.0.1", port=0,
+                          threads=bot.deps.settings.web_threads).start()
+        senders = {"bare": SlackSender(bare.url + "/slack/events", SECRET), "bot": bot.slack}
+        try:
+            counts = {1: 150, 8: 600, 32: 1200} if not quick else {1: 40, 8: 160, 32: 320}
+            for sender in senders.values():  # warm up both
+                load(sender, fake, concurrency=4, count=40)
+            lines.append("## /engagement: ack and trigger→views.open (ms)")
+            lines.append(f"{'c':>3} {'app':>5} {'n':>5} {'req/s':>8} {'ack p50':>8} "
+                         f"{'p95':>7} {'p99':>7} {'max':>7} {'open p50':>9} {'p99':>7}")
+            for c, n in counts.items():
+                results = {}
+                for name, sender in senders.items():
+                    gc.collect()
+                    r = load(sender, fake, concurrency=c, count=n)
+                    results[name] = r
+                    lines.append(
+                        f"{c:>3} {name:>5} {r['n']:>5} {r['rps']:>8.0f} {r['ack_p50']:>8.2f} "
+                        f"{r['ack_p95']:>7.2f} {r['ack_p99']:>7.2f} {r['ack_max']:>7.2f} "
+                        f"{r['open_p50']:>9.2f} {r['open_p99']:>7.2f}")
+                b, p = results["bare"], results["bot"]
+                lines.append(f"{c:>3} ratio bot/bare: req/s {p['rps'] / b['rps']:.2f}x, "
+                             f"open p99 {p['open_p99'] / b['open_p99']:.2f}x, "
+                             f"ack p99 {p['ack_p99'] / b['ack_p99']:.2f}x")
+        finally:
+            bare.stop()
+            bot.server.stop()
+    return lines
+
+
+def bench_submit(quick: bool) -> list[str]:
+    """Final intake submission → parent + 5 thread replies posted, unloaded."""
+    import yaml
+
+    from tests.e2e.flow import answers_by_step
+    from tests.fakeslack.client import fill
+
+    scenario = yaml.safe_load((REPO.parent / "shared/scenarios/01_wants_hands_needs_owner.yaml")
+                              .read_text())
+    scenario.pop("expect")
+    steps = answers_by_step(scenario)
+    acks, posted = [], []
+    with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:
+        bot = start_bot(fake, f"sqlite:///{tmp}/bench.db")
+        try:
+            for _ in range(15 if quick else 60):
+                fake.reset()
+                bot.slack.command("")
+                fake.wait_for("views.open")
+                view = bot.last_view()
+                for step in steps[:3]:
+                    bot.submit(view, step)
+                    view = fake.views[view["id"]]
+                values = fill(view, steps[3])
+                start = time.monotonic()
+                resp = bot.slack.view_submission(view, values)
+                acks.append(time.monotonic() - start)
+                assert resp.status == 200
+                calls = fake.wait_for("chat.postMessage", count=6)
+                posted.append(calls[5].received_at - start)
+        finally:
+            bot.server.stop()
+    return [
+        "## Final submission (unloaded, ms)",
+        f"ack p50 {pct(acks, 50) * 1000:.1f}  p99 {pct(acks, 99) * 1000:.1f}   "
+        f"parent+thread posted p50 {pct(posted, 50) * 1000:.1f}  "
+        f"p99 {pct(posted, 99) * 1000:.1f}   (n={len(acks)})",
+    ]
+
+
+def bench_scheduler(quick: bool) -> list[str]:
+    """N check-ins due at once over C channels, the fake enforcing ~1 msg/s/channel."""
+    from collections import Counter
+
+    from bot.db import models as m
+    from bot.db import queue
+
+    n, channels = (2000, 200) if quick else (10_000, 1000)
+    lines = []
+    with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:
+        bot = start_bot(fake, f"sqlite:///{tmp}/sched.db")
+        bot.server.stop()
+        now = bot.clock()
+        with bot.deps.sessions.begin() as s:
+            for i in range(n):
+                ch = f"C{i % channels:05d}"
+                a = m.Assessment(team_id="T1", user_id="U1", channel_id=ch,
+                                 message_ts=f"1.{i}", engagement=f"E{i}", answers={},
+                                 verdict={}, bottleneck_kind="ownership",
+                                 model="product_delivery", confidence=0.9, status="posted",
+                                 followups_status="active", created_at=now, updated_at=now)
+                s.add(a)
+                s.flush()
+                c = m.Checkin(team_id="T1", assessment_id=a.id, seq=1, of_total=1,
+                              due_at=now, status="scheduled", created_at=now)
+                s.add(c)
+                s.flush()
+                queue.enqueue(s, team_id="T1", kind="checkin_post", due_at=now,
+                              idempotency_key=f"checkin_post:{c.id}", ref_id=c.id, now=now)
+        fake.rate_limit_per_channel(1.0)
+        per_channel = n / channels
+        floor = per_channel - 1  # first message at t=0, then one a second
+        runner = bot.runner(threads=32)
+        real_start = time.monotonic()
+
+        def clock() -> datetime:
+            return now + timedelta(seconds=time.monotonic() - real_start)
+
+        object.__setattr__(bot.deps, "clock", clock)
+        deadline = real_start + floor * 4 + 60
+        while time.monotonic() < deadline:
+            runner.tick()
+            with bot.deps.sessions() as s:
+                left = s.query(m.Job).filter(m.Job.kind == "checkin_post",
+                                             m.Job.status.in_(("pending", "claimed"))).count()
+            if left == 0:
+                break
+            time.sleep(0.05)
+        drain = time.monotonic() - real_start
+        runner.stop()
+        posts = [c for c in fake.calls_to("chat.postMessage")
+                 if "checkin_actions" in str(c.args.get("blocks"))]
+        ids = Counter(str(c.args["blocks"]).split("'value': '")[1].split("'")[0] for c in posts)
+        with bot.deps.sessions() as s:
+            failed = s.query(m.Job).filter(m.Job.status == "failed").count()
+        lost = n - len(ids)
+        dup = sum(v - 1 for v in ids.values())
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        lines += [
+            f"## Scheduler: {n} check-ins due at once over {channels} channels, 1 msg/s/channel",
+            f"drain {drain:.1f}s vs rate-limit floor {floor:.0f}s = {drain / floor:.2f}x; "
+            f"delivered {len(ids)}, lost {lost}, duplicated {dup}, failed {failed}, "
+            f"429s answered by the fake {fake.rate_limited}; peak RSS of this process "
+            f"(fake + worker) {rss:.0f} MB",
+        ]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=["http", "submit", "scheduler"])
+    args = parser.parse_args()
+    out = [f"# Benchmarks {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+           f"({os.cpu_count()} cores, Python {platform.python_version()})"]
+    for name, fn in (("http", bench_http), ("submit", bench_submit),
+                     ("scheduler", bench_scheduler)):
+        if args.only in (None, name):
+            out += fn(args.quick)
+            print("\n".join(out), flush=True)
+            out = []
+
+
+
+if __name__ == "__main__":
+    main()
