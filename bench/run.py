@@ -25,6 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import contextlib
+
 from bench.bare_app import create_bare_app  # noqa: E402
 from bot.server import HttpServer, WsgiApp  # noqa: E402
 from tests.fakeslack.client import SlackSender, command_fields  # noqa: E402
@@ -71,10 +73,8 @@ def load(sender: SlackSender, fake: FakeSlack, *, concurrency: int, count: int
         list(pool.map(one, range(count)))
     wall = time.monotonic() - began
     # wait for the lazy views.open calls to land
-    try:
+    with contextlib.suppress(AssertionError):
         fake.wait_for("views.open", count=len(acks), timeout=30)
-    except AssertionError:
-        pass
     opens = [c.received_at - sent[c.args["trigger_id"]] for c in fake.calls_to("views.open")
              if c.args.get("trigger_id") in sent]
     return {
