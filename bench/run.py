@@ -9,6 +9,7 @@ Options: --quick (smaller counts), --only http|submit|scheduler.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import platform
@@ -25,7 +26,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import contextlib
 
 from bench.bare_app import create_bare_app  # noqa: E402
 from bot.server import HttpServer, WsgiApp  # noqa: E402
