@@ -129,3 +129,25 @@ STEP_INTROS: Final[tuple[str, ...]] = (
     "How often do you see these? Leave anything that never happens at *Never*.",
     "How much does each of these matter for this engagement?",
 )
+
+# ---------------------------------------------------------------- team health checks
+# Each dimension mirrors one of the diagnosis's symptoms, so a trend here can send the
+# team back to /engagement. "ownership" marks the dimensions of an ownership gap.
+HEALTH_DIMENSIONS: Final[dict[str, tuple[str, str, bool]]] = {
+    # id:        (label, what green looks like, ownership?)
+    "clarity":   ("Clear tickets", "Work arrives clear enough to start on", True),
+    "answers":   ("Product answers", "We get product answers without waiting", True),
+    "decisions": ("Decision speed", "Decisions land quickly and stay made", True),
+    "focus":     ("Building, not aligning", "Most of our time goes into building", True),
+    "capacity":  ("Capacity", "We have the hands to deliver what we planned", False),
+}
+HEALTH_RATINGS: Final[dict[str, str]] = {
+    "green": ":large_green_circle: Good", "yellow": ":large_yellow_circle: So-so",
+    "red": ":red_circle: Bad",
+}
+HEALTH_CADENCES: Final[dict[str, str]] = {
+    "weekly": "Every week", "biweekly": "Every two weeks", "monthly": "Once a month",
+}
+WEEKDAYS: Final[tuple[str, ...]] = (
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+)

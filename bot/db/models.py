@@ -142,3 +142,62 @@ class ProcessedRequest(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+
+
+class HealthCheck(Base):
+    """A recurring team health check in a channel."""
+
+    __tablename__ = "health_checks"
+    __table_args__ = (Index("ix_health_checks_team_channel", "team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    creator_id: Mapped[str] = mapped_column(String(32))
+    cadence: Mapped[str] = mapped_column(String(16))  # weekly | biweekly | monthly
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    timezone: Mapped[str] = mapped_column(String(64))
+    skip_weekends: Mapped[bool] = mapped_column(Boolean, default=True)
+    window_seconds: Mapped[int] = mapped_column(Integer)
+    min_responses: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    next_run_at: Mapped[datetime | None] = mapped_column(default=None)
+    anchor_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class HealthRun(Base):
+    __tablename__ = "health_runs"
+    __table_args__ = (UniqueConstraint("health_check_id", "seq", name="uq_health_runs_seq"),
+                      Index("ix_health_runs_team", "team_id", "health_check_id"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    health_check_id: Mapped[int] = mapped_column(
+        ForeignKey("health_checks.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    scheduled_for: Mapped[datetime]
+    posted_at: Mapped[datetime | None] = mapped_column(default=None)
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    closes_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class HealthAnswer(Base):
+    """One person's rating of one dimension in one run: who answered is a keyed hash."""
+
+    __tablename__ = "health_answers"
+    __table_args__ = (UniqueConstraint("run_id", "responder_hash", "dimension",
+                                       name="uq_health_answers_one_each"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    run_id: Mapped[int] = mapped_column(ForeignKey("health_runs.id", ondelete="CASCADE"))
+    responder_hash: Mapped[str] = mapped_column(String(64))
+    dimension: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[str] = mapped_column(String(8))
+    answered_at: Mapped[datetime]

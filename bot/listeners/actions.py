@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,7 +11,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.errors import guarded
 from bot.ids import Action
-from bot.services import assessments, followups
+from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
 from bot.views import notices
 from bot.views import recommendation as rec_views
@@ -103,3 +104,11 @@ def register(app: App, deps: Deps) -> None:
     }
     for action_id, handler in routes.items():
         app.action(action_id.value)(ack=_just_ack, lazy=[guarded(handler)])
+
+    def health_rate(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        text = health.rate(deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
+                           value=str(action.get("value") or ""))
+        _ephemeral(client, body, text)
+
+    app.action(re.compile(rf"^{Action.HEALTH_RATE.value}_(green|yellow|red)$"))(
+        ack=_just_ack, lazy=[guarded(health_rate)])

@@ -1,8 +1,8 @@
 """``/engagement`` and its subcommands.
 
-The ack answers at once (help and unknown subcommands are answered in the ack itself);
-opening the modal happens in a lazy listener started right after the ack, well inside the
-3 seconds a trigger_id lives.
+The ack answers at once (help, unknown subcommands and lists are answered in the ack
+itself); anything that calls Slack happens in a guarded lazy listener started right after
+the ack, well inside the 3 seconds a trigger_id lives.
 """
 
 from __future__ import annotations
@@ -11,14 +11,23 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands_text import parse_command_text
 from bot.deps import Deps
 from bot.errors import guarded
+from bot.services import health
 from bot.services import intake as intake_service
+from bot.views import health as health_views
 from bot.views import help as help_views
 
 COMMAND = "/engagement"
+HEALTH_VERBS = ("", "setup", "list", "pause", "resume", "stop")
+
+
+def _health_verb(arg: str) -> tuple[str, str]:
+    verb, _, rest = arg.partition(" ")
+    return verb.lower(), rest
 
 
 def register(app: App, deps: Deps) -> None:
@@ -26,25 +35,48 @@ def register(app: App, deps: Deps) -> None:
         parsed = parse_command_text(command.get("text", ""))
         if parsed.sub == "help":
             ack(response_type="ephemeral", **help_views.help_message())
-        elif parsed.sub in ("start",):
+        elif parsed.sub == "start":
             ack()
+        elif parsed.sub == "healthcheck":
+            verb, _ = _health_verb(parsed.arg)
+            if verb == "list":
+                ack(response_type="ephemeral", text=health.list_text(
+                    deps, team_id=command["team_id"], channel_id=command["channel_id"]))
+            elif verb in HEALTH_VERBS:
+                ack()
+            else:
+                ack(response_type="ephemeral", **help_views.unknown_subcommand_message(
+                    parsed.raw))
         elif parsed.sub == "":
             ack(response_type="ephemeral", **help_views.unknown_subcommand_message(parsed.raw))
         else:
             ack(response_type="ephemeral", **help_views.not_yet_message(parsed.sub))
 
-    def open_intake(body: dict[str, Any], command: dict[str, Any], client: WebClient) -> None:
+    def run_command(body: dict[str, Any], command: dict[str, Any], client: WebClient) -> None:
         parsed = parse_command_text(command.get("text", ""))
-        if parsed.sub != "start":
-            return
-        intake_service.open_intake(
-            client,
-            deps,
-            trigger_id=command["trigger_id"],
-            team_id=command["team_id"],
-            user_id=command["user_id"],
-            channel_id=command["channel_id"],
-            engagement=parsed.arg,
-        )
+        team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
+        if parsed.sub == "start":
+            intake_service.open_intake(client, deps, trigger_id=command["trigger_id"],
+                                       team_id=team, user_id=user, channel_id=channel,
+                                       engagement=parsed.arg)
+        elif parsed.sub == "healthcheck":
+            verb, rest = _health_verb(parsed.arg)
+            if verb in ("", "setup"):
+                client.views_open(trigger_id=command["trigger_id"],
+                                  view=health_views.setup_modal(
+                                      health_views.SetupState(team_id=team, channel_id=channel),
+                                      timezone=_user_tz(client, user)))
+            elif verb in ("pause", "resume", "stop"):
+                text = health.change(client, deps, team_id=team, channel_id=channel,
+                                     user_id=user, verb=verb, arg=rest)
+                done = {"pause": "Paused", "resume": "Resumed", "stop": "Stopped"}[verb]
+                client.chat_postEphemeral(channel=channel, user=user, text=f"{done}:\n{text}")
 
-    app.command(COMMAND)(ack=ack_command, lazy=[guarded(open_intake)])
+    app.command(COMMAND)(ack=ack_command, lazy=[guarded(run_command)])
+
+
+def _user_tz(client: WebClient, user_id: str) -> str:
+    try:
+        return str((client.users_info(user=user_id).get("user") or {}).get("tz") or "UTC")
+    except SlackApiError:
+        return "UTC"

@@ -13,8 +13,9 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.errors import UserFacingError, guarded
 from bot.ids import Callback
-from bot.services import assessments, followups
+from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
+from bot.views import health as health_views
 from bot.views import notices
 
 
@@ -62,5 +63,19 @@ def register(app: App, deps: Deps) -> None:
             followups.report(client, deps, team_id=body["team"]["id"],
                              checkin_id=int(checkin_id))
 
+    def ack_health_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                         client: WebClient) -> None:
+        state = health_views.SetupState.decode(view.get("private_metadata") or "")
+        parsed, errors = health_views.parse_setup(view.get("state", {}).get("values", {}))
+        health.validate_setup(parsed, errors)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        hc = health.create(deps, team_id=state.team_id, creator_id=body["user"]["id"],
+                           parsed=parsed)
+        ack(response_action="update", view=notices.info_modal(
+            ":white_check_mark: Health check set up: " + health.describe(hc)))
+
     app.view(Callback.INTAKE.value)(ack=ack_intake, lazy=[guarded(post_intake)])
+    app.view(Callback.HEALTHCHECK_SETUP.value)(ack_health_setup)
     app.view(Callback.CHECKIN.value)(ack=ack_checkin, lazy=[guarded(report_checkin)])

@@ -146,8 +146,22 @@ def _pause_for_channel(ctx: JobContext, assessment_id: int, owner: str,
     del assessment_id, owner
 
 
+def _health_post(ctx: JobContext) -> None:
+    from bot.services import health
+
+    health.post_run(ctx)
+
+
+def _health_close(ctx: JobContext) -> None:
+    from bot.services import health
+
+    health.close_run(ctx)
+
+
 HANDLERS: dict[str, Handler] = {
     "checkin_post": checkin_post,
     "checkin_nudge": checkin_nudge,
     "checkin_miss": checkin_miss,
+    "health_post": _health_post,
+    "health_close": _health_close,
 }

@@ -12,12 +12,16 @@ HELP = (
     "• `/engagement` or `/engagement start [name]`: answer a short questionnaire; I post the "
     "verdict in a channel with the evidence and the full decision matrix in a thread, then "
     "check in later to see if the symptoms moved.\n"
+    "• `/engagement healthcheck`: set up a recurring team health check in this channel "
+    "(everyone rates a few things green/yellow/red, anonymously; I post the results and the "
+    "trend).\n"
+    "• `/engagement healthcheck list | pause | resume | stop [#id]`: manage them (only the "
+    "person who set one up, or a workspace admin, can change it).\n"
     "• `/engagement help`: this message."
 )
 LATER = {
     "history": "`/engagement history` (recent assessments in this channel)",
     "export": "`/engagement export` (a CSV of what you may see)",
-    "healthcheck": "`/engagement healthcheck` (recurring team health checks)",
 }
 
 

@@ -44,5 +44,9 @@ def problem_modal(message: str) -> dict[str, Any]:
     return _modal([section(f":warning: {message}")])
 
 
+def info_modal(message: str) -> dict[str, Any]:
+    return _modal([section(message)])
+
+
 def not_allowed(what: str) -> str:
     return f"Only the person who ran the assessment (or a workspace admin) can {what}."

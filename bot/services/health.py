@@ -1,0 +1,279 @@
+"""Team health checks: set up, run on schedule, collect anonymous ratings, summarise."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import delete, func, select
+
+from bot.db import models as m
+from bot.db import queue
+from bot.deps import Deps
+from bot.errors import NotAllowed, NotFound, UserFacingError
+from bot.scheduling.recurrence import RecurrenceError, next_run, parse_time, zone
+from bot.services.followups import is_admin
+from bot.views import health as hv
+from triage import questions as Q
+
+SCORES = {"green": 1.0, "yellow": 0.5, "red": 0.0}
+
+
+def responder_hash(deps: Deps, run_id: int, user_id: str) -> str:
+    """Per-run keyed hash: the same person is one answer per run, and cannot be traced."""
+    key = (deps.settings.secret_key or deps.settings.slack_signing_secret or "dev").encode()
+    return hmac.new(key, f"{run_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def validate_setup(parsed: dict[str, Any], errors: dict[str, str]) -> None:
+    try:
+        zone(parsed["timezone"] or "")
+    except RecurrenceError as exc:
+        errors[hv.TZ_BLOCK] = str(exc)
+    try:
+        parse_time(parsed["local_time"] or "")
+    except RecurrenceError as exc:
+        errors[hv.TIME_BLOCK] = str(exc)
+
+
+def create(deps: Deps, *, team_id: str, creator_id: str, parsed: dict[str, Any]) -> m.HealthCheck:
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        hc = m.HealthCheck(
+            team_id=team_id, channel_id=parsed["channel_id"], creator_id=creator_id,
+            cadence=parsed["cadence"], weekday=parsed["weekday"],
+            local_time=parsed["local_time"], timezone=parsed["timezone"],
+            skip_weekends=parsed["skip_weekends"],
+            window_seconds=int(deps.settings.health_window.total_seconds()),
+            min_responses=deps.settings.health_min_responses, status="active",
+            anchor_at=now, created_at=now, updated_at=now)
+        session.add(hc)
+        session.flush()
+        _schedule_next(session, hc, after=now, now=now)
+        session.expunge(hc)
+        return hc
+
+
+def _schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: datetime
+                   ) -> None:
+    """One job per occurrence: keyed by its time, so scheduling it twice is a no-op."""
+    due = next_run(after, cadence=hc.cadence, weekday=hc.weekday, local_time=hc.local_time,
+                   timezone=hc.timezone, skip_weekends=hc.skip_weekends, anchor=hc.anchor_at)
+    hc.next_run_at = due
+    queue.enqueue(session, team_id=hc.team_id, kind="health_post", due_at=due,
+                  idempotency_key=f"health_post:{hc.id}:{due.isoformat()}", ref_id=hc.id,
+                  payload={"at": due.isoformat()}, now=now)
+
+
+def describe(hc: m.HealthCheck) -> str:
+    when = f"{Q.HEALTH_CADENCES[hc.cadence].lower()} on {Q.WEEKDAYS[hc.weekday]} at " \
+           f"{hc.local_time} ({hc.timezone})"
+    nxt = ""
+    if hc.next_run_at and hc.status == "active":
+        local = hc.next_run_at.astimezone(zone(hc.timezone))
+        nxt = f", next {local:%a %d %b %H:%M}"
+    return f"#{hc.id} in <#{hc.channel_id}>: {when}, {hc.status}{nxt}, set up by <@{hc.creator_id}>"
+
+
+def list_text(deps: Deps, *, team_id: str, channel_id: str) -> str:
+    with deps.sessions() as session:
+        rows = session.scalars(select(m.HealthCheck).where(
+            m.HealthCheck.team_id == team_id, m.HealthCheck.channel_id == channel_id,
+            m.HealthCheck.status != "stopped").order_by(m.HealthCheck.id)).all()
+        if not rows:
+            return ("No health checks in this channel. `/engagement healthcheck` sets one up.")
+        return "Health checks here:\n" + "\n".join(f"• {describe(r)}" for r in rows)
+
+
+def change(client: WebClient, deps: Deps, *, team_id: str, channel_id: str, user_id: str,
+           verb: str, arg: str) -> str:
+    """pause | resume | stop the health check(s) of this channel (or the one named #id)."""
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        query = select(m.HealthCheck).where(m.HealthCheck.team_id == team_id,
+                                            m.HealthCheck.status != "stopped")
+        wanted = arg.strip().lstrip("#")
+        if wanted.isdigit():
+            query = query.where(m.HealthCheck.id == int(wanted))
+        else:
+            query = query.where(m.HealthCheck.channel_id == channel_id)
+        rows = session.scalars(query).all()
+        if not rows:
+            raise NotFound("There is no health check here to change. "
+                           "`/engagement healthcheck list` shows them.")
+        admin: bool | None = None
+        for hc in rows:
+            if hc.creator_id != user_id:
+                admin = is_admin(client, user_id) if admin is None else admin
+                if not admin:
+                    raise NotAllowed("Only the person who set up this health check (or a "
+                                     "workspace admin) can change it.")
+        for hc in rows:
+            if verb == "pause":
+                hc.status = "paused"
+                queue.cancel(session, team_id=team_id, kind="health_post", ref_ids=[hc.id])
+            elif verb == "resume" and hc.status == "paused":
+                hc.status = "active"
+                _schedule_next(session, hc, after=now, now=now)
+            elif verb == "stop":
+                hc.status = "stopped"
+                queue.cancel(session, team_id=team_id, kind="health_post", ref_ids=[hc.id])
+            hc.updated_at = now
+        return "\n".join(f"• {describe(hc)}" for hc in rows)
+
+
+def rate(deps: Deps, *, team_id: str, user_id: str, value: str) -> str:
+    try:
+        run_id_s, dim, rating = value.split("|")
+        run_id = int(run_id_s)
+    except ValueError:
+        raise UserFacingError("That rating button is broken; please use the latest "
+                              "health check message.") from None
+    if dim not in Q.HEALTH_DIMENSIONS or rating not in Q.HEALTH_RATINGS:
+        raise UserFacingError("That rating is not one I know.")
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        run = session.scalar(select(m.HealthRun).where(m.HealthRun.team_id == team_id,
+                                                       m.HealthRun.id == run_id))
+        if run is None:
+            raise NotFound("I can't find that health check.")
+        if run.status != "open":
+            return "This health check has closed; the results are in its thread."
+        digest = responder_hash(deps, run_id, user_id)
+        session.execute(delete(m.HealthAnswer).where(
+            m.HealthAnswer.run_id == run_id, m.HealthAnswer.responder_hash == digest,
+            m.HealthAnswer.dimension == dim))
+        session.add(m.HealthAnswer(team_id=team_id, run_id=run_id, responder_hash=digest,
+                                   dimension=dim, rating=rating, answered_at=now))
+    label = Q.HEALTH_DIMENSIONS[dim][0]
+    return (f"Got it: *{label}* {Q.HEALTH_RATINGS[rating]}. Your answer is anonymous; click "
+            "again to change it while the check is open.")
+
+
+def summarize(answers: list[tuple[str, str, str]], previous: dict[str, Any] | None,
+              min_responses: int) -> dict[str, Any]:
+    """answers: (responder_hash, dimension, rating). Pure, so it is easy to test."""
+    responders = len({h for h, _, _ in answers})
+    summary: dict[str, Any] = {"responders": responders, "min_responses": min_responses,
+                               "shown": responders >= min_responses, "dimensions": {}}
+    if not summary["shown"]:
+        return summary
+    before = (previous or {}).get("dimensions") or {}
+    worse_ownership = []
+    for dim in Q.HEALTH_DIMENSIONS:
+        counts = Counter(r for _, d, r in answers if d == dim)
+        n = sum(counts.values())
+        score = sum(SCORES[r] * c for r, c in counts.items()) / n if n else 0.5
+        light = "green" if score >= 0.67 else "yellow" if score >= 0.34 else "red"
+        old = before.get(dim, {}).get("score")
+        trend = "new" if old is None else "up" if score > old + 0.1 else \
+            "down" if score < old - 0.1 else "same"
+        summary["dimensions"][dim] = {"green": counts["green"], "yellow": counts["yellow"],
+                                      "red": counts["red"], "score": round(score, 3),
+                                      "light": light, "trend": trend}
+        if Q.HEALTH_DIMENSIONS[dim][2] and (light == "red" or trend == "down"):
+            worse_ownership.append(Q.HEALTH_DIMENSIONS[dim][0].lower())
+    if len(worse_ownership) >= 2:
+        summary["suggestion"] = (
+            ":bulb: Signs of an ownership gap are rising (" + ", ".join(worse_ownership)
+            + "). Before adding people, consider running `/engagement` to check whether the "
+            "bottleneck is ownership rather than capacity.")
+    return summary
+
+
+# ------------------------------------------------------------------ scheduled work
+
+
+def post_run(ctx: Any) -> None:
+    """Job ``health_post``: post the run, schedule its closing and the next run."""
+    from bot.services.slack_io import post_message
+
+    deps, now = ctx.deps, ctx.now
+    # the occurrence this job is for (its due_at moves when a retry is scheduled)
+    occurrence = datetime.fromisoformat((ctx.job.payload or {})["at"])
+    with deps.sessions.begin() as session:
+        hc = session.get(m.HealthCheck, ctx.job.ref_id)
+        if hc is None or hc.status != "active":
+            return
+        run = session.scalar(select(m.HealthRun).where(
+            m.HealthRun.health_check_id == hc.id,
+            m.HealthRun.scheduled_for == occurrence))
+        if run is None:
+            seq = 1 + (session.scalar(select(func.max(m.HealthRun.seq)).where(
+                m.HealthRun.health_check_id == hc.id)) or 0)
+            run = m.HealthRun(team_id=hc.team_id, health_check_id=hc.id, seq=seq,
+                              channel_id=hc.channel_id, scheduled_for=occurrence,
+                              status="scheduled")
+            session.add(run)
+            session.flush()
+        if run.message_ts:
+            return
+        run_id, channel, seq = run.id, hc.channel_id, run.seq
+        closes = now + timedelta(seconds=hc.window_seconds)
+        closes_text = f"{closes.astimezone(zone(hc.timezone)):%a %H:%M} ({hc.timezone})"
+        min_responses = hc.min_responses
+    ctx.use_channel(channel)
+    from bot.errors import ChannelUnavailable
+    from bot.scheduling.handlers import PermanentFailure
+
+    try:
+        resp = post_message(ctx.client, channel, **hv.run_message(
+            run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
+    except ChannelUnavailable as exc:
+        _pause_for_channel(ctx, exc)
+        raise PermanentFailure(exc.reason) from exc
+    with deps.sessions.begin() as session:
+        run = session.get(m.HealthRun, run_id)
+        hc = session.get(m.HealthCheck, ctx.job.ref_id)
+        assert run is not None and hc is not None
+        run.message_ts, run.posted_at, run.closes_at, run.status = (
+            str(resp["ts"]), now, closes, "open")
+        queue.enqueue(session, team_id=hc.team_id, kind="health_close", due_at=closes,
+                      idempotency_key=f"health_close:{run_id}", ref_id=run_id, now=now)
+        _schedule_next(session, hc, after=max(now, occurrence), now=now)
+
+
+def close_run(ctx: Any) -> None:
+    """Job ``health_close``: summarise (if enough answered) in the run's thread."""
+    from bot.services.slack_io import post_message
+
+    deps = ctx.deps
+    with deps.sessions.begin() as session:
+        run = session.get(m.HealthRun, ctx.job.ref_id)
+        if run is None or run.status == "closed":
+            return
+        hc = session.get(m.HealthCheck, run.health_check_id)
+        assert hc is not None
+        if run.summary is None:
+            answers = [(a.responder_hash, a.dimension, a.rating) for a in session.scalars(
+                select(m.HealthAnswer).where(m.HealthAnswer.run_id == run.id))]
+            previous = session.scalar(select(m.HealthRun.summary).where(
+                m.HealthRun.health_check_id == hc.id, m.HealthRun.status == "closed",
+                m.HealthRun.seq < run.seq).order_by(m.HealthRun.seq.desc()).limit(1))
+            prev_shown = previous if previous and previous.get("shown") else None
+            run.summary = summarize(answers, prev_shown, hc.min_responses)
+        summary, channel, ts, run_id = run.summary, run.channel_id, run.message_ts, run.id
+    ctx.use_channel(channel)
+    post_message(ctx.client, channel, thread_ts=ts, **hv.summary_message(summary))
+    with deps.sessions.begin() as session:
+        run = session.get(m.HealthRun, run_id)
+        assert run is not None
+        run.status = "closed"
+
+
+def _pause_for_channel(ctx: Any, exc: Any) -> None:
+    from bot.services.slack_io import channel_problem, dm
+
+    with ctx.deps.sessions.begin() as session:
+        hc = session.get(m.HealthCheck, ctx.job.ref_id)
+        if hc is None:
+            return
+        hc.status = "paused"
+        creator, hc_id = hc.creator_id, hc.id
+    dm(ctx.client, creator, text=(
+        f"{channel_problem(exc.channel_id, exc.reason).message} I have paused health check "
+        f"#{hc_id}. Fix the channel, then run `/engagement healthcheck resume {hc_id}`."))

@@ -1,0 +1,129 @@
+"""Team health checks: the setup modal, the run message with one-click ratings, the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.ids import Action, Callback
+from bot.views.blocks import actions, button, context, message, option, plain, section
+from bot.views.metadata import MetadataError
+from triage import questions as Q
+
+CADENCE_BLOCK, DAY_BLOCK, TIME_BLOCK, TZ_BLOCK = "hc_cadence", "hc_weekday", "hc_time", "hc_tz"
+SKIP_BLOCK, CHANNEL_BLOCK = "hc_skip_weekends", "hc_channel"
+ARROWS = {"up": ":arrow_upper_right:", "down": ":arrow_lower_right:", "same": ":arrow_right:",
+          "new": ""}
+LIGHTS = {"green": ":large_green_circle:", "yellow": ":large_yellow_circle:",
+          "red": ":red_circle:"}
+
+
+class SetupState(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    team_id: str
+    channel_id: str
+
+    def encode(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def decode(cls, text: str) -> SetupState:
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            raise MetadataError("setup state does not decode") from exc
+
+
+def setup_modal(state: SetupState, *, timezone: str) -> dict[str, Any]:
+    def select(block: str, label: str, options: dict[str, str], initial: str) -> dict[str, Any]:
+        return {"type": "input", "block_id": block, "label": plain(label),
+                "element": {"type": "static_select", "action_id": block,
+                            "options": [option(k, v) for k, v in options.items()],
+                            "initial_option": option(initial, options[initial])}}
+
+    days = {str(i): d for i, d in enumerate(Q.WEEKDAYS)}
+    skip = option("yes", "Never on a Saturday or Sunday")
+    return {
+        "type": "modal", "callback_id": Callback.HEALTHCHECK_SETUP.value,
+        "title": plain("Team health check", 24), "submit": plain("Set it up"),
+        "close": plain("Cancel"), "private_metadata": state.encode(),
+        "blocks": [
+            section("Everyone in the channel rates a few things green, yellow or red, with one "
+                    "click. Answers are anonymous; results show once enough people answered."),
+            {"type": "input", "block_id": CHANNEL_BLOCK, "label": plain("Channel"),
+             "element": {"type": "conversations_select", "action_id": CHANNEL_BLOCK,
+                         "initial_conversation": state.channel_id,
+                         "filter": {"include": ["public", "private"],
+                                    "exclude_bot_users": True}}},
+            select(CADENCE_BLOCK, "How often", Q.HEALTH_CADENCES, "weekly"),
+            select(DAY_BLOCK, "Day", days, "0"),
+            {"type": "input", "block_id": TIME_BLOCK, "label": plain("Time"),
+             "element": {"type": "timepicker", "action_id": TIME_BLOCK,
+                         "initial_time": "09:00"}},
+            {"type": "input", "block_id": TZ_BLOCK, "label": plain("Time zone"),
+             "element": {"type": "plain_text_input", "action_id": TZ_BLOCK,
+                         "initial_value": timezone, "max_length": 64},
+             "hint": plain("An IANA name, e.g. Europe/Berlin. Defaults to yours.")},
+            {"type": "input", "block_id": SKIP_BLOCK, "optional": True,
+             "label": plain("Weekends"),
+             "element": {"type": "checkboxes", "action_id": SKIP_BLOCK, "options": [skip],
+                         "initial_options": [skip]}},
+        ],
+    }
+
+
+def parse_setup(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    def get(block: str) -> dict[str, Any]:
+        return (values.get(block) or {}).get(block) or {}
+
+    errors: dict[str, str] = {}
+    cadence = (get(CADENCE_BLOCK).get("selected_option") or {}).get("value")
+    if cadence not in Q.HEALTH_CADENCES:
+        errors[CADENCE_BLOCK] = f"Allowed: {', '.join(Q.HEALTH_CADENCES)}."
+    day = (get(DAY_BLOCK).get("selected_option") or {}).get("value")
+    if day not in {str(i) for i in range(7)}:
+        errors[DAY_BLOCK] = "Pick a day of the week."
+    time = get(TIME_BLOCK).get("selected_time") or ""
+    tz = (get(TZ_BLOCK).get("value") or "").strip()
+    channel = get(CHANNEL_BLOCK).get("selected_conversation")
+    if not channel:
+        errors[CHANNEL_BLOCK] = "Pick the channel to ask."
+    skip = any(o.get("value") == "yes" for o in get(SKIP_BLOCK).get("selected_options") or [])
+    return {"cadence": cadence, "weekday": int(day) if day and day.isdigit() else 0,
+            "local_time": time, "timezone": tz, "skip_weekends": skip,
+            "channel_id": channel}, errors
+
+
+def run_message(*, run_id: int, seq: int, closes_text: str, min_responses: int
+                ) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        section(f"*Team health check #{seq}*: how does this feel right now? One click per "
+                f"line. Anonymous; results once {min_responses} people have answered. "
+                f"Open until {closes_text}.", block_id="health_intro"),
+    ]
+    for dim, (label, green, _own) in Q.HEALTH_DIMENSIONS.items():
+        blocks.append(section(f"*{label}*: {green}", block_id=f"health_{dim}_q"))
+        blocks.append(actions(f"health_{dim}", *[
+            button(text, f"{Action.HEALTH_RATE.value}_{rating}", f"{run_id}|{dim}|{rating}")
+            for rating, text in Q.HEALTH_RATINGS.items()]))
+    return message(f"Team health check #{seq}: rate how things feel, anonymously.", blocks)
+
+
+def summary_message(summary: dict[str, Any]) -> dict[str, Any]:
+    if not summary.get("shown"):
+        text = (f"The health check closed with {summary['responders']} answer(s); results "
+                f"show from {summary['min_responses']}, so they stay hidden this time.")
+        return message(text, [section(text, block_id="health_summary")])
+    lines = []
+    for dim, row in summary["dimensions"].items():
+        label = Q.HEALTH_DIMENSIONS[dim][0]
+        counts = f"{row['green']} green · {row['yellow']} yellow · {row['red']} red"
+        lines.append(f"{LIGHTS[row['light']]} *{label}* {ARROWS[row['trend']]}  {counts}")
+    blocks = [section(f"*Health check results* ({summary['responders']} people)\n"
+                      + "\n".join(lines), block_id="health_summary")]
+    if summary.get("suggestion"):
+        blocks.append(section(summary["suggestion"], block_id="health_suggestion"))
+    blocks.append(context(":arrow_upper_right: better than last time · :arrow_lower_right: "
+                          "worse · :arrow_right: about the same"))
+    return message(f"Health check results from {summary['responders']} people.", blocks)
