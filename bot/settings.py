@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(
         default=5.0, gt=0, validation_alias="ENGAGEMENT_SCHEDULER_INTERVAL"
     )
+    job_lease: Annotated[timedelta, NoDecode] = Field(
+        default=timedelta(minutes=2), validation_alias="ENGAGEMENT_JOB_LEASE"
+    )
     health_min_responses: int = Field(default=3, ge=1, validation_alias="HEALTH_MIN_RESPONSES")
     health_window: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(hours=24), validation_alias="HEALTH_WINDOW"
@@ -69,7 +72,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"ENGAGEMENT_CHECKIN_OFFSETS: {exc}") from None
         return value
 
-    @field_validator("nudge_after", "miss_after", "health_window", mode="before")
+    @field_validator("nudge_after", "miss_after", "health_window", "job_lease", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         if isinstance(value, str):

@@ -279,6 +279,10 @@ class FactorCell(BaseModel):
 
     weight: float
     score: int = Field(ge=1, le=5)
+    base: int | None = Field(default=None, description="The score before context moved it")
+    notes: list[str] = Field(
+        default_factory=list, description="Why context moved the score, e.g. '-1: ...'"
+    )
 
 
 class RankedModel(BaseModel):
@@ -362,6 +366,9 @@ class Comparison(BaseModel):
 
     improved: list[Change]
     worsened: list[Change]
+    changed: list[Change] = Field(
+        default_factory=list, description="Moved, but neither better nor worse in itself"
+    )
     trend: Trend
     bottleneck_shift: Shift | None
     model_shift: Shift | None

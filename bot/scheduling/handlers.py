@@ -9,8 +9,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.db import models as m
 from bot.db import queue
@@ -82,11 +84,14 @@ def checkin_post(ctx: JobContext) -> None:
         checkin_id, assessment_id = checkin.id, assessment.id
         engagement = assessment.engagement
     ctx.use_channel(channel)
+    marker = {"event_type": "engagement_checkin", "event_payload": {"checkin_id": checkin_id}}
+    already = _find_posted(ctx, channel, thread, marker) if ctx.job.attempts > 1 else None
     message = fu_views.checkin_message(owner_id=owner, checkin_id=checkin_id, seq=seq,
                                        of_total=total, engagement=engagement,
                                        late_note=_late_note(ctx))
     try:
-        resp = post_message(ctx.client, channel, thread_ts=thread, **message)
+        resp = already or post_message(ctx.client, channel, thread_ts=thread,
+                                       metadata=marker, **message)
     except ChannelUnavailable as exc:
         _pause_for_channel(ctx, assessment_id, owner, exc)
         raise PermanentFailure(exc.reason) from exc
@@ -105,6 +110,23 @@ def checkin_post(ctx: JobContext) -> None:
                       due_at=ctx.now + settings.miss_after,
                       idempotency_key=f"checkin_miss:{checkin_id}", ref_id=checkin_id,
                       now=ctx.now)
+
+
+def _find_posted(ctx: JobContext, channel: str, thread: str, marker: dict[str, Any]
+                 ) -> dict[str, Any] | None:
+    """A retried job may have posted before its worker died: look for our marker in the
+    thread so a crash between posting and recording never shows the message twice."""
+    try:
+        replies = ctx.client.conversations_replies(channel=channel, ts=thread, limit=200,
+                                                   include_all_metadata=True)
+    except SlackApiError:
+        return None
+    for msg in replies.get("messages") or []:
+        meta = msg.get("metadata") or {}
+        if (meta.get("event_type") == marker["event_type"]
+                and meta.get("event_payload") == marker["event_payload"]):
+            return {"ts": msg.get("ts")}
+    return None
 
 
 def checkin_nudge(ctx: JobContext) -> None:

@@ -31,7 +31,6 @@ from bot.services.slack_io import WorkspaceGone, slack_error
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
 BATCH = 200
 RETRY_BACKOFF = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2),
                  timedelta(minutes=10), timedelta(hours=1))
@@ -50,13 +49,13 @@ class SchedulerRunner:
         worker_id: str | None = None,
         handlers: dict[str, Handler] | None = None,
         threads: int = 8,
-        lease: timedelta = LEASE,
+        lease: timedelta | None = None,
     ) -> None:
         self.deps = deps
         self.client = client
         self.worker_id = worker_id or worker_name()
         self.handlers = handlers if handlers is not None else HANDLERS
-        self.lease = lease
+        self.lease = lease or deps.settings.job_lease
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
         self._scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
@@ -140,7 +139,7 @@ class SchedulerRunner:
                          retry_at=self._backoff(job, now))
         else:
             with self.deps.sessions.begin() as session:
-                queue.complete(session, job.id, self.worker_id)
+                queue.complete(session, job.id, self.worker_id, now=self.deps.clock())
 
     def _finish(self, job: queue.ClaimedJob, *, error: str, retry_at: datetime | None,
                 count_attempt: bool = True) -> None:

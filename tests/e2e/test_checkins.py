@@ -236,3 +236,47 @@ def test_apscheduler_drives_the_clock_and_stop_releases(fake_slack, tmp_path) ->
             assert s.query(m.Job).filter_by(status="claimed").count() == 0
     finally:
         bot.server.stop()
+
+
+def test_server_errors_are_retried_with_backoff_and_delivered_once(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.fake.inject("chat.postMessage", status=500, times=3, channel="C1")  # > client retries
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    assert checkin_posts(bot) == []
+    with bot.deps.sessions() as s:
+        job = s.query(m.Job).filter_by(kind="checkin_post").order_by(m.Job.id).first()
+        assert job.status == "pending" and job.last_error
+    bot.clock.advance(timedelta(seconds=10))
+    runner.tick()
+    runner.tick()
+    assert len(checkin_posts(bot)) == 1
+
+
+def test_revoked_token_stops_the_teams_schedules(bot: Bot) -> None:
+    posted(bot)
+    from tests.support.harness import TOKEN
+
+    bot.fake.revoked_tokens.add(TOKEN)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    with bot.deps.sessions() as s:
+        assert s.query(m.Assessment).one().followups_status == "stopped"
+        statuses = {j.status for j in s.query(m.Job).filter_by(kind="checkin_post")}
+    assert statuses <= {"failed", "cancelled"} and "cancelled" in statuses
+
+
+def test_uninstall_event_stops_schedules(bot: Bot) -> None:
+    posted(bot)
+    assert bot.slack.event({"type": "app_uninstalled"}, event_id="EvU1").status == 200
+    with bot.deps.sessions() as s:
+        assert s.query(m.Assessment).one().followups_status == "stopped"
+
+
+def test_app_home_lists_assessments(bot: Bot) -> None:
+    posted(bot)
+    bot.slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    home = bot.fake.wait_for("views.publish")[-1]
+    assert home.args["user_id"] == "U1" and "Checkout revamp" in str(home.args["view"])

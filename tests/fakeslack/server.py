@@ -21,8 +21,9 @@ from urllib.parse import parse_qs
 from tests.fakeslack import schemas
 
 METHODS_DIR = schemas.shared_dir() / "slack-schemas/web-api-methods"
-EXTRA_METHODS = {"conversations.open": ["users"], "oauth.v2.access": ["code"]}
-JSON_ARGS = {"blocks", "view", "attachments"}
+EXTRA_METHODS = {"conversations.open": ["users"], "oauth.v2.access": ["code"],
+                 "conversations.replies": ["channel", "ts"]}
+JSON_ARGS = {"blocks", "view", "attachments", "metadata"}
 
 
 def _required_args() -> dict[str, list[str]]:
@@ -188,9 +189,9 @@ class FakeSlack:
         call = Call(method=method, args=args, token=token, received_at=time.monotonic())
         fault = self._take_fault(method, args)
         if fault is not None:
-            call.injected = True
             if fault.delay:
                 time.sleep(fault.delay)
+            call.injected = bool(fault.reset or fault.status != 200 or fault.error)
             if fault.reset:
                 self._record(call)
                 req.close_connection = True
@@ -337,8 +338,18 @@ class FakeSlack:
         ts = self._next_ts()
         msg = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks"),
                "thread_ts": args.get("thread_ts"), "user": "UBOT"}
-        self.messages[(channel, ts)] = msg
+        if args.get("metadata"):
+            msg["metadata"] = args["metadata"]
+        with self._cond:
+            self.messages[(channel, ts)] = msg
         return {"ok": True, "channel": channel, "ts": ts, "message": msg}
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args["channel"]), str(args["ts"])
+        with self._cond:
+            thread = [dict(m) for (ch, _), m in sorted(self.messages.items())
+                      if ch == channel and (m["ts"] == ts or m.get("thread_ts") == ts)]
+        return {"ok": True, "messages": thread, "has_more": False}
 
     def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args["channel"]), str(args["ts"]))
