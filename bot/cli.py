@@ -105,6 +105,20 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from bot import runtime
+    from bot.services.history import export
+
+    settings = _settings()
+    text = export(runtime.build_deps(settings), team_id=args.team, fmt=args.format)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="engagement-bot",
@@ -123,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda a: _serve(a, with_scheduler=False))
     p = sub.add_parser("worker", help="run the scheduler alone (follow-ups, health checks)")
     p.set_defaults(func=_worker)
+
+    p = sub.add_parser("export", help="export a workspace's assessments and follow-ups")
+    p.add_argument("--team", required=True, help="Slack team id (T...)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--out", help="file to write (default: stdout)")
+    p.set_defaults(func=_export)
 
     p = sub.add_parser("db", help="database commands")
     db_sub = p.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.commands_text import parse_command_text
 from bot.deps import Deps
 from bot.errors import guarded
-from bot.services import health
+from bot.services import health, history
 from bot.services import intake as intake_service
 from bot.views import health as health_views
 from bot.views import help as help_views
@@ -37,6 +37,9 @@ def register(app: App, deps: Deps) -> None:
             ack(response_type="ephemeral", **help_views.help_message())
         elif parsed.sub == "start":
             ack()
+        elif parsed.sub == "history":
+            ack(response_type="ephemeral", text=history.channel_history_text(
+                deps, team_id=command["team_id"], channel_id=command["channel_id"]))
         elif parsed.sub == "healthcheck":
             verb, _ = _health_verb(parsed.arg)
             if verb == "list":

@@ -17,10 +17,11 @@ HELP = (
     "trend).\n"
     "• `/engagement healthcheck list | pause | resume | stop [#id]`: manage them (only the "
     "person who set one up, or a workspace admin, can change it).\n"
+    "• `/engagement history`: recent assessments in this channel, with their check-in "
+    "trend.\n"
     "• `/engagement help`: this message."
 )
 LATER = {
-    "history": "`/engagement history` (recent assessments in this channel)",
     "export": "`/engagement export` (a CSV of what you may see)",
 }
 

@@ -280,3 +280,23 @@ def test_app_home_lists_assessments(bot: Bot) -> None:
     bot.slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
     home = bot.fake.wait_for("views.publish")[-1]
     assert home.args["user_id"] == "U1" and "Checkout revamp" in str(home.args["view"])
+
+
+def test_history_and_export(bot: Bot, capsys, monkeypatch) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    body = bot.slack.command("history", channel_id="C1").json()
+    assert body["response_type"] == "ephemeral" and "Checkout revamp" in body["text"]
+    assert "mismatch" in body["text"]
+    other = bot.slack.command("history", channel_id="C2").json()
+    assert "No assessments" in other["text"]
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", bot.deps.settings.database_url)
+    assert main(["export", "--team", "T1", "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("assessment_id,") and len(out) == 3  # header + 2 check-ins
+    assert main(["export", "--team", "TOTHER", "--format", "json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]"  # another workspace sees nothing

@@ -1,0 +1,77 @@
+"""History and export of assessments and their follow-ups, scoped to one workspace."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.db import models as m
+from bot.deps import Deps
+from triage import questions as Q
+
+EXPORT_COLUMNS = ("assessment_id", "created_at", "user_id", "channel_id", "engagement",
+                  "bottleneck", "confidence", "model", "stated_model", "mismatch", "status",
+                  "followups", "checkin_seq", "checkin_status", "checkin_answered_at",
+                  "checkin_trend", "checkin_summary")
+
+
+def channel_history_text(deps: Deps, *, team_id: str, channel_id: str, limit: int = 10) -> str:
+    with deps.sessions() as session:
+        rows = session.scalars(select(m.Assessment).where(
+            m.Assessment.team_id == team_id, m.Assessment.channel_id == channel_id)
+            .order_by(m.Assessment.created_at.desc(), m.Assessment.id.desc()).limit(limit)).all()
+        if not rows:
+            return "No assessments in this channel yet. `/engagement` starts one."
+        lines = []
+        for r in rows:
+            trend = [c.comparison["trend"] for c in session.scalars(
+                select(m.Checkin).where(m.Checkin.assessment_id == r.id)
+                .order_by(m.Checkin.seq)) if c.comparison]
+            link = f" · <{r.permalink}|thread>" if r.permalink else ""
+            flag = " · :rotating_light: mismatch" if r.mismatch else ""
+            moves = f" · check-ins: {' → '.join(trend)}" if trend else ""
+            lines.append(f"• *{r.engagement}* ({r.created_at:%Y-%m-%d}): "
+                         f"{Q.KINDS.get(r.bottleneck_kind, r.bottleneck_kind)} → "
+                         f"{Q.MODELS.get(r.model, r.model)}{flag}{moves}{link}")
+        return "Recent assessments here:\n" + "\n".join(lines)
+
+
+def export_rows(deps: Deps, *, team_id: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    with deps.sessions() as session:
+        for r in session.scalars(select(m.Assessment).where(m.Assessment.team_id == team_id)
+                                 .order_by(m.Assessment.id)):
+            base = {"assessment_id": r.id, "created_at": r.created_at.isoformat(),
+                    "user_id": r.user_id, "channel_id": r.channel_id,
+                    "engagement": r.engagement, "bottleneck": r.bottleneck_kind,
+                    "confidence": r.confidence, "model": r.model,
+                    "stated_model": r.stated_model or "", "mismatch": r.mismatch,
+                    "status": r.status, "followups": r.followups_status}
+            checkins = list(session.scalars(select(m.Checkin).where(
+                m.Checkin.assessment_id == r.id).order_by(m.Checkin.seq)))
+            for c in checkins or [None]:
+                row = dict(base, checkin_seq="", checkin_status="", checkin_answered_at="",
+                           checkin_trend="", checkin_summary="")
+                if c is not None:
+                    row.update(checkin_seq=c.seq, checkin_status=c.status,
+                               checkin_answered_at=c.answered_at.isoformat()
+                               if c.answered_at else "",
+                               checkin_trend=(c.comparison or {}).get("trend", ""),
+                               checkin_summary=(c.comparison or {}).get("summary", ""))
+                out.append(row)
+    return out
+
+
+def export(deps: Deps, *, team_id: str, fmt: str) -> str:
+    rows = export_rows(deps, team_id=team_id)
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
