@@ -1,34 +1,64 @@
-"""``engagement-bot triage FILE [--json]``: exit 0 with the verdict, 2 on bad input."""
+"""``engagement-bot triage FILE [--json]``: exit 0 with the verdict, 2 on unreadable or bad input.
+
+Never a traceback for anything the user gave us: unreadable files and invalid answers become
+one clear message on stderr.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from triage.engine import assess
-from triage.loading import IntakeError, dump_json, load_intake
+from triage.loading import MAX_INPUT_CHARS, IntakeError, load_intake
 from triage.report import render
 
+# The worked scenarios carry their expected verdict next to the answers; it is not an answer.
+IGNORED_KEYS = ("expect",)
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
 
-def run(path: str, *, as_json: bool, stdin: TextIO | None = None, stdout: TextIO | None = None,
-        stderr: TextIO | None = None) -> int:
-    stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
+
+def _read(path: str, stdin: TextIO | BinaryIO) -> bytes:
+    limit = MAX_INPUT_CHARS * 4 + 1  # bytes; load_intake reports the size problem itself
+    if path == "-":
+        stream = getattr(stdin, "buffer", stdin)
+        raw = stream.read(limit)
+        return raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+    with open(path, "rb") as fh:
+        return fh.read(limit)
+
+
+def run(
+    path: str,
+    as_json: bool = False,
+    *,
+    stdin: TextIO | BinaryIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Assess one answers file (``-`` reads stdin); print a report or one JSON object."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    name = "stdin" if path == "-" else path
     try:
-        if path == "-":
-            raw: bytes = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
-        else:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-    except OSError as exc:
-        print(f"Cannot read answers file {path!r}: {exc.strerror or exc}", file=stderr)
-        return 2
+        raw = _read(path, stdin or sys.stdin)
+    except IsADirectoryError:
+        print(f"Cannot read answers from {name!r}: it is a directory, not a file.", file=err)
+        return EXIT_BAD_INPUT
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        print(f"Cannot read answers from {name!r}: {reason}.", file=err)
+        return EXIT_BAD_INPUT
     try:
-        intake = load_intake(raw)
+        intake = load_intake(raw, ignore_keys=IGNORED_KEYS)
     except IntakeError as exc:
-        print(f"{path}: {exc}", file=stderr)
-        return 2
+        print(f"Invalid answers in {name}. {exc}", file=err)
+        return EXIT_BAD_INPUT
     assessment = assess(intake)
-    stdout.write(dump_json(assessment) + "\n" if as_json else render(assessment))
-    return 0
+    if as_json:
+        out.write(json.dumps(assessment.model_dump(mode="json"), ensure_ascii=False) + "\n")
+    else:
+        out.write(render(assessment))
+    out.flush()
+    return EXIT_OK

@@ -50,19 +50,31 @@ def compare(baseline: Intake, follow_up: Intake) -> Comparison:
             worse_pts -= steps
 
     trend = _trend(better_pts, worse_pts)
-    kind_shift = (Shift(before=before.bottleneck.kind.value, after=after.bottleneck.kind.value)
-                  if before.bottleneck.kind != after.bottleneck.kind else None)
-    model_shift = (Shift(before=before.recommendation.model.value,
-                         after=after.recommendation.model.value)
-                   if before.recommendation.model != after.recommendation.model else None)
+    kind_shift = (
+        Shift(before=before.bottleneck.kind.value, after=after.bottleneck.kind.value)
+        if before.bottleneck.kind != after.bottleneck.kind
+        else None
+    )
+    model_shift = (
+        Shift(before=before.recommendation.model.value, after=after.recommendation.model.value)
+        if before.recommendation.model != after.recommendation.model
+        else None
+    )
     summary = T.TREND_SUMMARY[trend.value].format(better=len(improved), worse=len(worsened))
     if model_shift:
         summary += T.SHIFT_SUMMARY["model"].format(model=T.MODEL_NAMES[model_shift.after])
     if kind_shift:
         summary += T.SHIFT_SUMMARY["kind"].format(kind=kind_shift.after)
-    return Comparison(improved=improved, worsened=worsened, changed=changed, trend=trend,
-                      bottleneck_shift=kind_shift, model_shift=model_shift, summary=summary,
-                      follow_up=after)
+    return Comparison(
+        improved=improved,
+        worsened=worsened,
+        changed=changed,
+        trend=trend,
+        bottleneck_shift=kind_shift,
+        model_shift=model_shift,
+        summary=summary,
+        follow_up=after,
+    )
 
 
 def _trend(better: float, worse: float) -> Trend:

@@ -42,9 +42,15 @@ def diagnose(intake: Intake) -> Bottleneck:
 
     def add(field: str, value: int | str, side: str, weight: float, why: str) -> None:
         points[side] += weight
-        evidence.append(Evidence(field=field, value=value, why=why,
-                                 leans="ownership" if side == "ownership" else "capacity",
-                                 weight=round(weight, 3)))
+        evidence.append(
+            Evidence(
+                field=field,
+                value=value,
+                why=why,
+                leans="ownership" if side == "ownership" else "capacity",
+                weight=round(weight, 3),
+            )
+        )
 
     discounted = _wants_hands_discounted(intake)
     for sid in SIGNAL_IDS:
@@ -64,8 +70,13 @@ def diagnose(intake: Intake) -> Bottleneck:
         level = intake.symptom(sid)
         weight = T.SYMPTOM_POINTS[level.value]
         if weight:
-            add(f"symptoms.{sid}", level.value, "ownership", weight,
-                T.EVIDENCE_WHY[f"symptoms.{sid}"][0])
+            add(
+                f"symptoms.{sid}",
+                level.value,
+                "ownership",
+                weight,
+                T.EVIDENCE_WHY[f"symptoms.{sid}"][0],
+            )
 
     slow_side, slow_w = T.SLOWDOWN_POINTS[intake.slowdown.value]
     if slow_side and slow_w:
@@ -75,25 +86,31 @@ def diagnose(intake: Intake) -> Bottleneck:
     cap = round(min(points["capacity"] / _MAX["capacity"], 1.0), 4)
     kind, confidence = classify(own, cap)
     evidence.sort(key=lambda e: (-e.weight, e.field))
-    return Bottleneck(kind=kind, confidence=confidence, ownership_score=own, capacity_score=cap,
-                      summary=T.KIND_SUMMARY[kind.value], evidence=evidence)
+    return Bottleneck(
+        kind=kind,
+        confidence=confidence,
+        ownership_score=own,
+        capacity_score=cap,
+        summary=T.KIND_SUMMARY[kind.value],
+        evidence=evidence,
+    )
 
 
 def classify(own: float, cap: float) -> tuple[BottleneckKind, float]:
     """The kind and how sure we are, from the two side scores (0..1)."""
     th = T.THRESHOLDS
-    lead = abs(own - cap)
     strongest, weakest = max(own, cap), min(own, cap)
-    strength = min(strongest / th["full_strength"], 1.0)
-    if strongest < th["weak"] or (lead < th["margin"] and weakest < th["mixed_floor"]):
-        # Too little evidence, or a little on each side: say so, with low confidence.
+    if strongest < th["weak"]:
         return BottleneckKind.UNCLEAR, round(min(th["unclear_ceiling"], 0.1 + strongest), 2)
-    if lead < th["margin"]:
-        # Strong on both sides: sure that both gaps exist, as sure as the weaker side.
+    if weakest >= th["balance"] * strongest:
+        if weakest < th["mixed_floor"]:
+            # A little on each side: say so, with low confidence.
+            return BottleneckKind.UNCLEAR, round(min(th["unclear_ceiling"], weakest), 2)
+        # Strong on both sides: sure that both gaps exist, as sure as the weaker side is strong.
         both = min(weakest / th["full_strength"], 1.0)
-        return BottleneckKind.MIXED, round(th["base_confidence"] + th["confidence_span"] * both,
-                                           2)
-    clarity = lead / (own + cap)
+        return BottleneckKind.MIXED, round(th["base_confidence"] + th["confidence_span"] * both, 2)
+    clarity = (strongest - weakest) / (own + cap)
+    strength = min(strongest / th["full_strength"], 1.0)
     kind = BottleneckKind.OWNERSHIP if own > cap else BottleneckKind.CAPACITY
     confidence = th["base_confidence"] + th["confidence_span"] * clarity * strength
     return kind, round(min(confidence, 1.0), 2)

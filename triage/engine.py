@@ -37,11 +37,20 @@ def assess(intake: Intake) -> Assessment:
     ranking = rank_models(intake, bottleneck)
     best = ranking[0]
     stated = STATED_MODEL[intake.stated_need]
-    facts = Facts(intake=intake, kind=bottleneck.kind.value,
-                  stated=stated.value if stated else None, recommended=best.model.value)
+    facts = Facts(
+        intake=intake,
+        kind=bottleneck.kind.value,
+        stated=stated.value if stated else None,
+        recommended=best.model.value,
+    )
     risks = find_risks(facts)
-    facts = Facts(intake=intake, kind=facts.kind, stated=facts.stated,
-                  recommended=facts.recommended, risks=frozenset(r.id.value for r in risks))
+    facts = Facts(
+        intake=intake,
+        kind=facts.kind,
+        stated=facts.stated,
+        recommended=facts.recommended,
+        risks=frozenset(r.id.value for r in risks),
+    )
     symptoms = [
         SymptomFinding(id=sid, level=intake.symptom(sid), category=symptom_category(sid))
         for sid in SYMPTOM_IDS
@@ -52,8 +61,9 @@ def assess(intake: Intake) -> Assessment:
         stated_need=intake.stated_need,
         bottleneck=bottleneck,
         symptoms=symptoms,
-        recommendation=Recommendation(model=best.model, ranking=ranking,
-                                      rationale=rationale(intake, bottleneck, ranking)),
+        recommendation=Recommendation(
+            model=best.model, ranking=ranking, rationale=rationale(intake, bottleneck, ranking)
+        ),
         mismatch=find_mismatch(facts, stated, ranking, bottleneck),
         risks=risks,
         next_steps=[text for rules, text in T.NEXT_STEPS if any_holds(rules, facts)],
@@ -77,8 +87,9 @@ def find_risks(facts: Facts) -> list[Risk]:
     return risks
 
 
-def find_mismatch(facts: Facts, stated: EngagementModel | None, ranking: list[RankedModel],
-                  bottleneck: Bottleneck) -> Mismatch | None:
+def find_mismatch(
+    facts: Facts, stated: EngagementModel | None, ranking: list[RankedModel], bottleneck: Bottleneck
+) -> Mismatch | None:
     best = ranking[0]
     if stated is None or stated == best.model:
         return None
@@ -87,8 +98,11 @@ def find_mismatch(facts: Facts, stated: EngagementModel | None, ranking: list[Ra
             return Mismatch(stated=stated, recommended=best.model, why=why)
     stated_score = next(r.score for r in ranking if r.model == stated)
     why = T.MISMATCH_GENERIC.format(
-        stated=T.MODEL_NAMES[stated.value], recommended=T.MODEL_NAMES[best.model.value],
-        best=best.score, stated_score=stated_score, summary=T.KIND_SUMMARY[bottleneck.kind.value],
+        stated=T.MODEL_NAMES[stated.value],
+        recommended=T.MODEL_NAMES[best.model.value],
+        best=best.score,
+        stated_score=stated_score,
+        summary=T.KIND_SUMMARY[bottleneck.kind.value],
     )
     return Mismatch(stated=stated, recommended=best.model, why=why)
 
@@ -105,14 +119,27 @@ def rationale(intake: Intake, bottleneck: Bottleneck, ranking: list[RankedModel]
     leaning = bottleneck.kind.value if bottleneck.kind.value in ("ownership", "capacity") else ""
     drivers = [e for e in bottleneck.evidence if not leaning or e.leans == leaning][:3]
     if drivers:
-        lines.append(W["drivers"].format(drivers="; ".join(
-            W["driver"].format(field=e.field, value=e.value, why=e.why) for e in drivers)))
-    lines.append(W["winner"].format(
-        best=T.MODEL_NAMES[best.model.value].capitalize(), score=best.score,
-        runner_up=T.MODEL_NAMES[runner_up.model.value], runner_score=runner_up.score,
-        fit_line=T.MODEL_FIT_LINE[best.model.value]))
-    lines.append(W["fit_weight"].format(weight=best.factors[T.FIT_FACTOR].weight,
-                                        confidence=bottleneck.confidence))
+        lines.append(
+            W["drivers"].format(
+                drivers="; ".join(
+                    W["driver"].format(field=e.field, value=e.value, why=e.why) for e in drivers
+                )
+            )
+        )
+    lines.append(
+        W["winner"].format(
+            best=T.MODEL_NAMES[best.model.value].capitalize(),
+            score=best.score,
+            runner_up=T.MODEL_NAMES[runner_up.model.value],
+            runner_score=runner_up.score,
+            fit_line=T.MODEL_FIT_LINE[best.model.value],
+        )
+    )
+    lines.append(
+        W["fit_weight"].format(
+            weight=best.factors[T.FIT_FACTOR].weight, confidence=bottleneck.confidence
+        )
+    )
     high = [p for p in PRIORITY_IDS if intake.priority(p).value == "high"]
     strong = [_label(p) for p in high if best.factors[p].score >= 4]
     weak = [_label(p) for p in high if best.factors[p].score <= 2]
@@ -121,6 +148,7 @@ def rationale(intake: Intake, bottleneck: Bottleneck, ranking: list[RankedModel]
     if weak:
         lines.append(W["weak_on"].format(factors=", ".join(weak)))
     fit_notes = best.factors[T.FIT_FACTOR].notes
-    lines.extend(W["fit_note"].format(model=T.MODEL_NAMES[best.model.value], note=n)
-                 for n in fit_notes[:2])
+    lines.extend(
+        W["fit_note"].format(model=T.MODEL_NAMES[best.model.value], note=n) for n in fit_notes[:2]
+    )
     return lines

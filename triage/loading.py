@@ -1,8 +1,15 @@
-"""Reading answers from YAML/JSON, with one clear message for everything that is wrong."""
+"""Reading answers from YAML or JSON text, with one clear message for everything that is wrong.
+
+``load_intake`` and ``parse_intake`` never let a parser's or a validator's exception through:
+every problem becomes a :class:`Problem` naming the field, the bad value and what is allowed,
+collected into a single :class:`IntakeError`.
+"""
 
 from __future__ import annotations
 
-import json
+import difflib
+import reprlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -10,129 +17,216 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from triage.models import Intake, Level, Priorities, Signals, Symptoms, Weight
+from triage import tables as T
+from triage.models import (
+    Duration,
+    Importance,
+    Intake,
+    Level,
+    Priorities,
+    Signals,
+    Slowdown,
+    StatedNeed,
+    Symptoms,
+    Weight,
+)
 
-_MAX_INPUT = 200_000
+MAX_INPUT_CHARS = 200_000
+_M = T.LOAD_MESSAGES
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "signals": Signals,
+    "symptoms": Symptoms,
+    "priorities": Priorities,
+}
+_CHOICES: dict[str, type[StrEnum]] = {
+    "stated_need": StatedNeed,
+    "slowdown": Slowdown,
+    "duration": Duration,
+    "strategic_importance": Importance,
+    "symptoms": Level,
+    "priorities": Weight,
+}
+
+_repr = reprlib.Repr()
+_repr.maxstring = 40
+_repr.maxother = 40
+_repr.maxlevel = 2
+_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 4
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One bad answer: where, what was given (a short repr; None when missing), why, what fits."""
+
     field: str
-    value: str
+    value: str | None
     message: str
     allowed: str
 
     def __str__(self) -> str:
-        got = "missing" if self.value == "" else f"got {self.value}"
-        return f"{self.field}: {got}; {self.message}; allowed: {self.allowed}"
+        if self.value is None:
+            return f"{self.field}: missing; allowed: {self.allowed}"
+        if self.message.startswith(_M["unknown_field"]):
+            return f"{self.field}: {self.message}; allowed fields: {self.allowed}"
+        return f"{self.field}: got {self.value} ({self.message}); allowed: {self.allowed}"
 
 
 class IntakeError(ValueError):
     """Invalid answers. ``problems`` lists every bad field; str() is one readable message."""
 
-    def __init__(self, problems: list[Problem], headline: str = "Invalid answers") -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        lines = [f"{headline}:"] + [f"  - {p}" for p in problems]
-        super().__init__("\n".join(lines))
+        n = len(problems)
+        head = _M["headline"].format(count=n, plural="" if n == 1 else "s")
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def _enum_values(enum: type[StrEnum]) -> str:
+def _short(value: object) -> str:
+    return _repr.repr(value)
+
+
+def _choices(enum: type[StrEnum]) -> str:
     return ", ".join(e.value for e in enum)
 
 
-def _allowed_for(path: tuple[str, ...]) -> str:
-    """What a field accepts, from the models themselves."""
-    section = path[0] if path else ""
-    if section in ("signals", "symptoms", "priorities") and len(path) == 1:
-        return "a mapping of field ids to values"
-    model: type[BaseModel] = Intake
-    name = path[-1] if path else ""
-    if section == "signals" and len(path) == 2:
-        return "an integer from 1 to 5 (1 strongly disagree ... 5 strongly agree)"
-    if section == "symptoms" and len(path) == 2:
-        return _enum_values(Level)
-    if section == "priorities" and len(path) == 2:
-        return _enum_values(Weight)
-    if name == "engagement":
-        return "text of 1 to 80 characters"
-    if name == "notes":
-        return "text of up to 3000 characters"
-    field = model.model_fields.get(name)
-    if field is not None:
-        ann: Any = field.annotation
-        if isinstance(ann, type) and issubclass(ann, StrEnum):
-            return _enum_values(ann)
-    return "see the intake specification"
+def _allowed(loc: tuple[str, ...]) -> str:
+    """What a field accepts, in words."""
+    top = loc[0] if loc else ""
+    if top in _SECTIONS and len(loc) == 1:
+        values = "an integer from 1 to 5" if top == "signals" else _choices(_CHOICES[top])
+        return T.ALLOWED["section"].format(section=top.rstrip("s")) + f" ({values})"
+    if top == "signals":
+        return T.ALLOWED["signal"]
+    if top in _CHOICES:
+        return _choices(_CHOICES[top])
+    if top in ("engagement", "notes"):
+        return T.ALLOWED[top]
+    return T.ALLOWED["mapping"]
 
 
-_SECTION_MODELS: dict[str, type[BaseModel]] = {
-    "signals": Signals, "symptoms": Symptoms, "priorities": Priorities,
+def _fields_of(loc: tuple[str, ...]) -> list[str]:
+    owner = _SECTIONS.get(loc[0]) if len(loc) == 2 else Intake
+    return list((owner or Intake).model_fields)
+
+
+_MESSAGE_BY_TYPE = {
+    "int_type": "not_integer",
+    "int_parsing": "not_integer",
+    "int_from_float": "not_integer",
+    "greater_than_equal": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "enum": "not_choice",
+    "string_type": "not_text",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "model_type": "not_mapping",
+    "dict_type": "not_mapping",
+    "model_attributes_type": "not_mapping",
 }
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _problems(exc: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
-    for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"])
-        field = ".".join(loc) or "(answers)"
-        if err["type"] == "extra_forbidden":
-            owner = _SECTION_MODELS.get(loc[0]) if len(loc) == 2 else Intake
-            allowed = ", ".join((owner or Intake).model_fields)
-            problems.append(Problem(field, _short(err.get("input")), "unknown field",
-                                    f"fields {allowed}"))
-            continue
-        if err["type"] == "missing":
-            problems.append(Problem(field, "", "required", _allowed_for(loc)))
-            continue
-        message = err["msg"].removeprefix("Value error, ")
-        problems.append(Problem(field, _short(err.get("input")), message, _allowed_for(loc)))
-    return problems
+def _problem(err: Any) -> Problem:
+    loc = tuple(str(p) for p in err["loc"])
+    field = ".".join(loc) or "(answers)"
+    kind = err["type"]
+    if kind in ("extra_forbidden", "invalid_key"):
+        known = _fields_of(loc)
+        message = _M["unknown_field"]
+        close = difflib.get_close_matches(loc[-1], known, n=1)
+        if close:
+            message += " (" + _M["did_you_mean"].format(suggestion=close[0]) + ")"
+        return Problem(field, _short(err.get("input")), message, ", ".join(known))
+    if kind == "missing":
+        return Problem(field, None, _M["missing"], _allowed(loc))
+    message = _M[_MESSAGE_BY_TYPE.get(kind, "invalid")]
+    return Problem(field, _short(err.get("input")), message, _allowed(loc))
 
 
 def parse_intake(data: object) -> Intake:
-    """Validate an answers mapping (already parsed from YAML/JSON)."""
+    """Validate an answers mapping already parsed from YAML or JSON."""
     if not isinstance(data, dict):
-        kind = "nothing" if data is None else type(data).__name__
-        raise IntakeError([Problem("(answers)", kind, "the answers must be a mapping of "
-                                   "field: value", "a YAML or JSON mapping (object)")])
+        kind = type(data).__name__
+        what = T.TYPE_WORDS.get(kind, kind)
+        got = "nothing" if data is None else f"{what}: {_short(data)}"
+        raise IntakeError([Problem("(answers)", got, _M["not_mapping"], T.ALLOWED["mapping"])])
     try:
         return Intake.model_validate(data)
     except ValidationError as exc:
-        raise IntakeError(_problems(exc)) from None
+        raise IntakeError([_problem(e) for e in exc.errors()]) from None
+    except RecursionError:
+        raise IntakeError(
+            [Problem("(answers)", "deeply nested data", _M["too_deep"], T.ALLOWED["mapping"])]
+        ) from None
 
 
-def load_intake(text: str | bytes) -> Intake:
-    """Parse YAML or JSON text (JSON is YAML) and validate it."""
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice (the second would silently win)."""
+
+
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    seen: set[object] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, str) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is given twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
+def _file_problem(value: str, message: str) -> IntakeError:
+    return IntakeError([Problem("(file)", value, message, T.ALLOWED["file"])])
+
+
+def load_intake(text: str | bytes, *, ignore_keys: Collection[str] = ()) -> Intake:
+    """Parse YAML or JSON text (JSON is YAML) and validate it.
+
+    ``ignore_keys`` names top-level keys to drop before validating (the command line drops
+    the ``expect`` block of the worked scenarios); every other unknown key is an error.
+    """
     if isinstance(text, bytes):
         if b"\x00" in text:
-            raise IntakeError([Problem("(file)", "binary data", "not a text file",
-                                       "a YAML or JSON text file")])
+            raise _file_problem("binary data", _M["binary"])
         try:
             text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise IntakeError([Problem("(file)", "undecodable bytes", "not UTF-8 text",
-                                       "a YAML or JSON text file in UTF-8")]) from None
-    if len(text) > _MAX_INPUT:
-        raise IntakeError([Problem("(file)", f"{len(text)} characters", "too large",
-                                   f"at most {_MAX_INPUT} characters")])
+        except UnicodeDecodeError as exc:
+            raise _file_problem(f"byte {exc.start}", _M["undecodable"]) from None
+    text = text.removeprefix("\ufeff")
+    if len(text) > MAX_INPUT_CHARS:
+        raise _file_problem(
+            f"{len(text)} characters", _M["too_large"] + f" (at most {MAX_INPUT_CHARS})"
+        )
     if not text.strip():
-        raise IntakeError([Problem("(file)", "an empty file", "no answers found",
-                                   "a YAML or JSON mapping (object)")])
+        raise _file_problem("an empty input", _M["empty_file"])
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
-        raise IntakeError([Problem("(file)", f"invalid syntax at {where}",
-                                   "cannot be read as YAML or JSON",
-                                   "a YAML or JSON mapping (object)")]) from None
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except RecursionError:
+        raise _file_problem("deeply nested data", _M["too_deep"]) from None
+    except Exception as exc:  # any parser failure is bad input, not a bug
+        raise _file_problem(
+            _yaml_where(exc), _M["syntax"].format(reason=_yaml_reason(exc))
+        ) from None
+    if data is None:  # only comments, or a bare "null"/"~"
+        raise _file_problem("no answers", _M["empty_file"])
+    if isinstance(data, dict) and ignore_keys:
+        data = {k: v for k, v in data.items() if k not in ignore_keys}
     return parse_intake(data)
 
 
-def dump_json(obj: BaseModel) -> str:
-    return json.dumps(obj.model_dump(mode="json"), indent=2, ensure_ascii=False)
+def _yaml_where(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return "text"
+    return f"text at line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _yaml_reason(exc: Exception) -> str:
+    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return str(reason)[:120]

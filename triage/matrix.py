@@ -49,7 +49,13 @@ def rank_models(intake: Intake, bottleneck: Bottleneck) -> list[RankedModel]:
             )
         total = sum(c.weight for c in cells.values())
         score = sum(c.weight * c.score for c in cells.values()) / total
-        ranked.append(RankedModel(model=EngagementModel(model), score=round(score, 3),
-                                  factors=cells, fit=T.MODEL_FIT_LINE[model]))
+        ranked.append(
+            RankedModel(
+                model=EngagementModel(model),
+                score=round(score, 3),
+                factors=cells,
+                fit=T.MODEL_FIT_LINE[model],
+            )
+        )
     ranked.sort(key=lambda r: (-r.score, T.MODELS.index(r.model.value)))
     return ranked

@@ -42,8 +42,11 @@ def holds(cond: Condition, f: Facts) -> tuple[bool, list[str]]:
             return _compare(i.symptom(sid).rank, op, _LEVELS[level]), [f"symptoms.{sid}"]
         case ("ownership_symptoms", op, level):
             top = max(i.symptom(s).rank for s in OWNERSHIP_SYMPTOMS)
-            hit = [f"symptoms.{s}" for s in OWNERSHIP_SYMPTOMS
-                   if _compare(i.symptom(s).rank, op, _LEVELS[level])]
+            hit = [
+                f"symptoms.{s}"
+                for s in OWNERSHIP_SYMPTOMS
+                if _compare(i.symptom(s).rank, op, _LEVELS[level])
+            ]
             return _compare(top, op, _LEVELS[level]), hit
         case ("duration", value):
             return i.duration.value == value, ["duration"]
@@ -61,7 +64,8 @@ def holds(cond: Condition, f: Facts) -> tuple[bool, list[str]]:
             stated = f.stated == model and which in ("stated", "either")
             recommended = f.recommended == model and which in ("recommended", "either")
             fields = (["stated_need"] if stated else []) + (
-                ["recommendation.model"] if recommended else [])
+                ["recommendation.model"] if recommended else []
+            )
             return stated or recommended, fields
     raise ValueError(f"unknown condition {cond!r} in the tables")  # tables are checked
 

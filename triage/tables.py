@@ -77,10 +77,10 @@ SLOWDOWN_POINTS: Final[dict[str, tuple[str | None, float]]] = {
 
 # From the two scores (each side's points / its maximum, 0..1) to a kind and confidence.
 THRESHOLDS: Final[dict[str, float]] = {
-    "weak": 0.25,           # both sides below this: unclear
-    "margin": 0.15,         # a lead smaller than this: mixed (both strong) or unclear
-    "mixed_floor": 0.35,    # both sides at least this strong and close together: mixed
-    "full_strength": 0.6,   # a side this strong counts as fully supported
+    "weak": 0.25,            # both sides below this: unclear
+    "balance": 0.5,          # weaker side at least this share of the stronger: balanced
+    "mixed_floor": 0.3,      # balanced and both at least this strong: mixed (else unclear)
+    "full_strength": 0.6,    # a side this strong counts as fully supported
     "base_confidence": 0.35,
     "confidence_span": 0.6,  # confidence = base + span * clarity * strength
     "unclear_ceiling": 0.45,  # an unclear verdict is never more confident than this
@@ -143,6 +143,8 @@ ADJUSTMENTS: Final[tuple[tuple[Rule, str, str, int, str], ...]] = (
      "a long contract makes a short need expensive"),
     ((("duration", "weeks"),), "managed_marketplace", "cost_predictability", -1,
      "governance overhead is poor value for a short push"),
+    ((("duration", "weeks"),), "managed_marketplace", "speed_to_productivity", -1,
+     "matching and onboarding a governed team eats much of a short window"),
 )
 
 # The diagnosis as a row of the matrix: how well each model answers the bottleneck.
@@ -164,6 +166,8 @@ FIT_ADJUSTMENTS: Final[tuple[tuple[Rule, str, int, str], ...]] = (
      "a stable, non-core function is what managed services are for"),
     ((("importance", "commodity"),), "product_delivery", -1,
      "an outcome team is more than a commodity function needs"),
+    ((("importance", "commodity"),), "managed_marketplace", -1,
+     "a commodity function should not need teams you steer yourself"),
     ((("importance", "core"),), "managed_services", -2,
      "handing a core product to a vendor under a fixed scope risks a black box"),
     ((("duration", "long_term"),), "managed_marketplace", 1,
@@ -172,7 +176,7 @@ FIT_ADJUSTMENTS: Final[tuple[tuple[Rule, str, int, str], ...]] = (
      "over a long engagement, knowledge leaves when contractors do"),
     ((("duration", "weeks"),), "staff_augmentation", 1,
      "a short, bounded push is where augmentation shines"),
-    ((("duration", "weeks"),), "managed_marketplace", -1,
+    ((("duration", "weeks"),), "managed_marketplace", -2,
      "a governance layer is not worth setting up for a few weeks"),
     ((("duration", "weeks"),), "managed_services", -1,
      "a service contract takes longer to set up than the need lasts"),
@@ -499,7 +503,7 @@ LOAD_MESSAGES: Final[dict[str, str]] = {
     "binary": "not a text file (binary data)",
     "undecodable": "not UTF-8 text",
     "too_large": "too large",
-    "syntax": "cannot be read as YAML or JSON ({where})",
+    "syntax": "cannot be read as YAML or JSON: {reason}",
     "too_deep": "nested too deeply to be answers",
 }
 ALLOWED: Final[dict[str, str]] = {
@@ -509,6 +513,10 @@ ALLOWED: Final[dict[str, str]] = {
     "mapping": "a YAML or JSON mapping of field: value",
     "section": "a mapping of {section} ids to values",
     "file": "a YAML or JSON text file in UTF-8 holding one mapping",
+}
+TYPE_WORDS: Final[dict[str, str]] = {
+    "list": "a list", "str": "a piece of text", "int": "a number", "float": "a number",
+    "bool": "true/false", "date": "a date", "datetime": "a date",
 }
 # fmt: on
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from triage import IntakeError, load_intake
+from triage import IntakeError, load_intake, parse_intake
+from triage.cli import run
 
 GOOD = Path(__file__).resolve().parents[2] / "examples" / "mature_team_needs_capacity.yaml"
+EXE = Path(sys.executable).with_name("engagement-bot")
 
 
-def run(tmp_path: Path, content: bytes | str, capsys) -> tuple[int, str]:
+def cli(tmp_path: Path, content: bytes | str, capsys: pytest.CaptureFixture[str]) -> tuple[
+        int, str]:
     path = tmp_path / "answers.yaml"
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     code = main(["triage", str(path), "--json"])
@@ -29,70 +33,140 @@ def with_change(old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-@pytest.mark.parametrize(
-    ("content", "names"),
-    [
-        (with_change("stated_need: more_engineers\n", ""), ["stated_need", "required",
-                                                             "more_engineers"]),
-        (with_change("roadmap_clear: 5", "roadmap_clear: 6"), ["signals.roadmap_clear", "6",
-                                                               "1 to 5"]),
-        (with_change("roadmap_clear: 5", "roadmap_clear: '5'"), ["signals.roadmap_clear"]),
-        (with_change("roadmap_clear: 5", "roadmap_clear: 4.5"), ["signals.roadmap_clear"]),
-        (with_change("roadmap_clear: 5", "roadmap_clear: true"), ["signals.roadmap_clear"]),
-        (with_change("  process_stable: 5\n", ""), ["signals.process_stable", "required"]),
-        (with_change("duration: quarter", "duration: forever"), ["duration", "forever",
-                                                                 "long_term"]),
-        (with_change("speed_to_productivity: high", "speed_to_productivity: urgent"),
-         ["priorities.speed_to_productivity", "urgent", "low, medium, high"]),
-        (with_change("slowdown:", "slowdwn:"), ["slowdwn", "unknown field", "slowdown"]),
-        (GOOD.read_text() + "symptoms:\n  unclear_tikets: often\n",
-         ["symptoms.unclear_tikets", "unknown field"]),
-        (GOOD.read_text() + "symptoms:\n  unclear_tickets: always\n",
-         ["symptoms.unclear_tickets", "never, sometimes, often, constantly"]),
-        (with_change("engagement: Ledger service rewrite", "engagement: '" + "x" * 81 + "'"),
-         ["engagement", "1 to 80"]),
-        ("", ["empty"]),
-        ("   \n", ["empty"]),
-        ("- a\n- b\n", ["mapping", "list"]),
-        ("just a sentence", ["mapping"]),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00binary", ["binary"]),
-        (b"\xff\xfe\xfa garbage", ["UTF-8"]),
-        ("stated_need: [unclosed", ["syntax"]),
-    ],
-)
-def test_bad_answers_exit_2_naming_the_field(tmp_path, capsys, content, names) -> None:
-    code, err = run(tmp_path, content, capsys)
+def problems(text: str) -> dict[str, str]:
+    with pytest.raises(IntakeError) as info:
+        load_intake(text)
+    return {p.field: str(p) for p in info.value.problems}
+
+
+CASES = [
+    (with_change("stated_need: more_engineers\n", ""),
+     ["stated_need: missing; allowed: more_engineers, own_outcome, outsource_function, "
+      "not_sure"]),
+    (with_change("roadmap_clear: 5", "roadmap_clear: 7"),
+     ["signals.roadmap_clear: got 7", "allowed: an integer from 1 to 5"]),
+    (with_change("roadmap_clear: 5", "roadmap_clear: 0"), ["signals.roadmap_clear: got 0"]),
+    (with_change("roadmap_clear: 5", "roadmap_clear: '3'"),
+     ["signals.roadmap_clear: got '3'", "whole number"]),
+    (with_change("roadmap_clear: 5", "roadmap_clear: 3.5"), ["signals.roadmap_clear: got 3.5"]),
+    (with_change("roadmap_clear: 5", "roadmap_clear: 3.0"), ["signals.roadmap_clear: got 3.0"]),
+    (with_change("roadmap_clear: 5", "roadmap_clear: true"), ["signals.roadmap_clear: got True"]),
+    (with_change("  process_stable: 5\n", ""), ["signals.process_stable: missing"]),
+    (with_change("duration: quarter", "duration: forever"),
+     ["duration: got 'forever'", "weeks, quarter, long_term"]),
+    (with_change("speed_to_productivity: high", "speed_to_productivity: urgent"),
+     ["priorities.speed_to_productivity: got 'urgent'", "low, medium, high"]),
+    (with_change("slowdown:", "slowdwn:"),
+     ["slowdwn: unknown field (did you mean slowdown?)", "allowed fields:", "slowdown: missing"]),
+    (GOOD.read_text() + "symptoms:\n  unclear_tcikets: often\n",
+     ["symptoms.unclear_tcikets: unknown field (did you mean unclear_tickets?)"]),
+    (with_change("  roadmap_clear: 5", "  roadmap_clear: 5\n  roadmap: 5"),
+     ["signals.roadmap: unknown field"]),
+    (GOOD.read_text() + "symptoms:\n  unclear_tickets: always\n",
+     ["symptoms.unclear_tickets: got 'always'", "never, sometimes, often, constantly"]),
+    (GOOD.read_text() + "symptoms: often\n", ["symptoms: got 'often'", "mapping"]),
+    (with_change("engagement: Ledger service rewrite", "engagement: '" + "x" * 81 + "'"),
+     ["engagement: got 'xxx", "1 to 80"]),
+    (with_change("engagement: Ledger service rewrite", "engagement: '   '"), ["engagement"]),
+    (GOOD.read_text() + "notes: " + "n" * 3001 + "\n", ["notes", "3000"]),
+    (with_change("  roadmap_clear: 5", "  roadmap_clear: 5\n  roadmap_clear: 4"),
+     ["given twice"]),
+    ("", ["empty"]),
+    ("   \n# only a comment\n", ["empty"]),
+    ("null\n", ["empty"]),
+    ("- a\n- b\n", ["(answers): got a list", "mapping"]),
+    ("[]", ["a list"]),
+    ("just a sentence", ["got a piece of text: 'just a sentence'", "mapping"]),
+    ("42", ["(answers): got a number: 42", "mapping"]),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00binary", ["binary"]),
+    (b"\xff\xfe\xfa garbage", ["UTF-8"]),
+    ("stated_need: [unclosed", ["cannot be read as YAML or JSON", "line 1"]),
+    ('{"stated_need": "not_sure",', ["cannot be read as YAML or JSON"]),
+    ("[" * 5000, ["(file)"]),
+    ("when: 2024-13-45\n", ["cannot be read"]),
+]
+
+
+@pytest.mark.parametrize(("content", "needles"), CASES)
+def test_bad_answers_exit_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             content: str | bytes, needles: list[str]) -> None:
+    code, err = cli(tmp_path, content, capsys)
     assert code == 2
     assert "Traceback" not in err
-    for name in names:
-        assert name in err, f"{name!r} not in: {err}"
+    for needle in needles:
+        assert needle in err, f"{needle!r} not in: {err}"
 
 
 def test_every_bad_field_is_listed_at_once() -> None:
     text = with_change("roadmap_clear: 5", "roadmap_clear: 0").replace(
-        "duration: quarter", "duration: soon")
+        "duration: quarter", "duration: soon").replace("stated_need: more_engineers\n", "")
+    found = problems(text)
+    assert set(found) == {"signals.roadmap_clear", "duration", "stated_need"}
     with pytest.raises(IntakeError) as info:
         load_intake(text)
-    fields = {p.field for p in info.value.problems}
-    assert fields == {"signals.roadmap_clear", "duration"}
+    message = str(info.value)
+    assert message.startswith("The answers have 3 problems")
+    assert all(line in message for line in found.values())
 
 
-def test_expect_block_is_not_an_answer() -> None:
+def test_problem_fields_for_programs() -> None:
     with pytest.raises(IntakeError) as info:
-        load_intake(GOOD.read_text() + "expect:\n  model: x\n")
-    assert [p.field for p in info.value.problems] == ["expect"]
+        parse_intake({"stated_need": "x", "slowdown": "other", "signals": {}})
+    by_field = {p.field: p for p in info.value.problems}
+    assert by_field["stated_need"].value == "'x'"
+    assert by_field["stated_need"].allowed.startswith("more_engineers")
+    assert by_field["signals.roadmap_clear"].value is None
+    assert len(by_field) == 9  # stated_need and all eight signals
 
 
-def test_missing_file_is_a_clear_error(tmp_path, capsys) -> None:
+def test_long_bad_values_are_truncated() -> None:
+    with pytest.raises(IntakeError) as info:
+        parse_intake({"stated_need": "y" * 500, "slowdown": "other", "signals": {}})
+    [problem] = [p for p in info.value.problems if p.field == "stated_need"]
+    assert problem.value is not None and len(problem.value) < 60
+
+
+def test_intake_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="mapping"):
+        parse_intake(["not", "a", "mapping"])
+    with pytest.raises(IntakeError, match="got nothing"):
+        parse_intake(None)
+
+
+def test_expect_block_is_rejected_by_the_library_but_ignored_by_the_cli(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = GOOD.read_text() + "expect:\n  model: staff_augmentation\n"
+    assert list(problems(text)) == ["expect"]
+    path = tmp_path / "with_expect.yaml"
+    path.write_text(text)
+    assert main(["triage", str(path), "--json"]) == 0
+    assert '"ranking"' in capsys.readouterr().out
+
+
+def test_missing_file_and_directory_are_clear_errors(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["triage", str(tmp_path / "nope.yaml")]) == 2
-    assert "Cannot read answers file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Cannot read answers" in err and "nope.yaml" in err and "Traceback" not in err
+    assert main(["triage", str(tmp_path)]) == 2
+    assert "directory" in capsys.readouterr().err
 
 
-def test_stdin_and_real_process() -> None:
-    exe = Path(sys.executable).with_name("engagement-bot")
-    ok = subprocess.run([str(exe), "triage", "-", "--json"], input=GOOD.read_bytes(),
-                        capture_output=True, timeout=60)
+def test_run_reads_stdin_bytes() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.BytesIO(GOOD.read_bytes())
+    assert run("-", True, stdin=stdin, stdout=out, stderr=err) == 0
+    assert '"recommendation"' in out.getvalue() and err.getvalue() == ""
+    out, err = io.StringIO(), io.StringIO()
+    assert run("-", False, stdin=io.BytesIO(b"roadmap: [1"), stdout=out, stderr=err) == 2
+    assert out.getvalue() == "" and "stdin" in err.getvalue()
+
+
+def test_stdin_in_a_real_process() -> None:
+    ok = subprocess.run([str(EXE), "triage", "-", "--json"], input=GOOD.read_bytes(),
+                        capture_output=True, timeout=60, check=False)
     assert ok.returncode == 0 and b'"ranking"' in ok.stdout
-    bad = subprocess.run([str(exe), "triage", "-"], input=b"\x00\x01\x02", capture_output=True,
-                         timeout=60)
+    bad = subprocess.run([str(EXE), "triage", "-"], input=b"\x00\x01\x02",
+                         capture_output=True, timeout=60, check=False)
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr and b"binary" in bad.stderr
+    assert bad.stdout == b""
