@@ -32,6 +32,7 @@ from triage.models import (
 )
 
 MAX_INPUT_CHARS = 200_000
+MAX_EXPANDED_NODES = 50_000  # YAML aliases can make a small file expand enormously
 _M = T.LOAD_MESSAGES
 
 _SECTIONS: dict[str, type[BaseModel]] = {
@@ -213,11 +214,35 @@ def load_intake(text: str | bytes, *, ignore_keys: Collection[str] = ()) -> Inta
         raise _file_problem(
             _yaml_where(exc), _M["syntax"].format(reason=_yaml_reason(exc))
         ) from None
+    if _expanded_size(data) > MAX_EXPANDED_NODES:
+        raise _file_problem("aliases that expand to a huge document", _M["too_large"])
     if data is None:  # only comments, or a bare "null"/"~"
         raise _file_problem("no answers", _M["empty_file"])
     if isinstance(data, dict) and ignore_keys:
         data = {k: v for k, v in data.items() if k not in ignore_keys}
     return parse_intake(data)
+
+
+def _expanded_size(data: object) -> int:
+    """How many values the document holds once every alias is expanded (memoised by id)."""
+    sizes: dict[int, int] = {}
+
+    def size(obj: object) -> int:
+        if not isinstance(obj, dict | list):
+            return 1
+        key = id(obj)
+        if key not in sizes:
+            sizes[key] = MAX_EXPANDED_NODES + 1  # a cycle counts as too large
+            children = list(obj.items()) if isinstance(obj, dict) else obj
+            total = 1
+            for child in children:
+                total += size(child[1]) if isinstance(obj, dict) else size(child)
+                if total > MAX_EXPANDED_NODES:
+                    break
+            sizes[key] = total
+        return sizes[key]
+
+    return size(data)
 
 
 def _yaml_where(exc: Exception) -> str:

@@ -107,7 +107,7 @@ def test_confidence_grows_with_clarity() -> None:
     muddy = classify(0.8, 0.4)[1]
     weak = classify(0.3, 0.0)[1]
     assert clear > muddy and clear > weak
-    assert 0.0 <= min(clear, muddy, weak) and max(clear, muddy, weak) <= 1.0
+    assert min(clear, muddy, weak) >= 0.0 and max(clear, muddy, weak) <= 1.0
 
 
 def test_scenario_confidence_is_high_for_clear_cases() -> None:

@@ -17,7 +17,7 @@ def cells(data: dict[str, Any]) -> dict[str, RankedModel]:
 
 def test_every_model_scores_every_factor_and_the_fit() -> None:
     ranking = verdict(scenario("02")).recommendation.ranking
-    assert [r.model for r in ranking][0] == EngagementModel.STAFF_AUGMENTATION
+    assert next(r.model for r in ranking) == EngagementModel.STAFF_AUGMENTATION
     for r in ranking:
         assert list(r.factors) == [*PRIORITY_IDS, T.FIT_FACTOR]
 
