@@ -8,8 +8,9 @@ collected into a single :class:`IntakeError`.
 from __future__ import annotations
 
 import difflib
+import json
 import reprlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -171,7 +172,7 @@ def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode)
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, str) and key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} is given twice", key_node.start_mark
+                None, None, f"{key!r} twice; {_M['duplicate']}", key_node.start_mark
             )
         seen.add(key)
     return loader.construct_mapping(node, deep=True)
@@ -180,6 +181,29 @@ def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode)
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
 )
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _parse(text: str) -> Any:
+    """JSON first when it looks like JSON (exact, incl. \\u surrogate pairs), else YAML."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        except json.JSONDecodeError:
+            pass  # YAML flow style, e.g. {stated_need: not_sure}, or broken: YAML says where
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
 
 
 def _file_problem(value: str, message: str) -> IntakeError:
@@ -207,14 +231,17 @@ def load_intake(text: str | bytes, *, ignore_keys: Collection[str] = ()) -> Inta
     if not text.strip():
         raise _file_problem("an empty input", _M["empty_file"])
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        data = _parse(text)
+        expanded = _expanded_size(data)
+    except _DuplicateKey as exc:
+        raise _file_problem(f"{exc.args[0]!r} twice", _M["duplicate"]) from None
     except RecursionError:
         raise _file_problem("deeply nested data", _M["too_deep"]) from None
     except Exception as exc:  # any parser failure is bad input, not a bug
         raise _file_problem(
             _yaml_where(exc), _M["syntax"].format(reason=_yaml_reason(exc))
         ) from None
-    if _expanded_size(data) > MAX_EXPANDED_NODES:
+    if expanded > MAX_EXPANDED_NODES:
         raise _file_problem("aliases that expand to a huge document", _M["too_large"])
     if data is None:  # only comments, or a bare "null"/"~"
         raise _file_problem("no answers", _M["empty_file"])
@@ -233,10 +260,10 @@ def _expanded_size(data: object) -> int:
         key = id(obj)
         if key not in sizes:
             sizes[key] = MAX_EXPANDED_NODES + 1  # a cycle counts as too large
-            children = list(obj.items()) if isinstance(obj, dict) else obj
+            children: Iterable[object] = obj.values() if isinstance(obj, dict) else obj
             total = 1
             for child in children:
-                total += size(child[1]) if isinstance(obj, dict) else size(child)
+                total += size(child)
                 if total > MAX_EXPANDED_NODES:
                     break
             sizes[key] = total

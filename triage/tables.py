@@ -505,6 +505,7 @@ LOAD_MESSAGES: Final[dict[str, str]] = {
     "too_large": "too large",
     "syntax": "cannot be read as YAML or JSON: {reason}",
     "too_deep": "nested too deeply to be answers",
+    "duplicate": "each key may appear only once",
 }
 ALLOWED: Final[dict[str, str]] = {
     "signal": "an integer from 1 to 5 (1 strongly disagree ... 5 strongly agree)",
@@ -543,8 +544,11 @@ def check_tables() -> None:
     need(set(RISK_RULES) == set(RISK_WORDING) == {r.value for r in M.RiskId}, "risk tables")
     need(set(KIND_SUMMARY) == set(FIT_BY_KIND), "KIND_SUMMARY keys")
     need(set(FACTOR_LABELS) == {*M.PRIORITY_IDS, FIT_FACTOR}, "FACTOR_LABELS keys")
-    need(set(FIELD_LABELS) == {*(f"signals.{s}" for s in M.SIGNAL_IDS),
-                               *(f"symptoms.{s}" for s in M.SYMPTOM_IDS)}, "FIELD_LABELS")
+    need(
+        set(FIELD_LABELS)
+        == {*(f"signals.{s}" for s in M.SIGNAL_IDS), *(f"symptoms.{s}" for s in M.SYMPTOM_IDS)},
+        "FIELD_LABELS",
+    )
     for table in (MODEL_NAMES, MODEL_SHORT, MODEL_FIT_LINE):
         need(set(table) == set(MODELS), "model wording tables")
     for row in (*BASE_SCORES.values(), *FIT_BY_KIND.values()):

@@ -17,8 +17,13 @@ SCENARIOS = sorted((SHARED / "scenarios").glob("*.yaml"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 NEUTRAL = dict(
-    roadmap_clear=3, leadership_active=3, process_stable=3, need_senior_capacity=3,
-    outcome_led_scope=3, design_engineering_together=3, steering_bandwidth_limited=3,
+    roadmap_clear=3,
+    leadership_active=3,
+    process_stable=3,
+    need_senior_capacity=3,
+    outcome_led_scope=3,
+    design_engineering_together=3,
+    steering_bandwidth_limited=3,
     need_fast_decisions=3,
 )
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import main
 from triage import IntakeError, load_intake, parse_intake
@@ -17,8 +18,9 @@ GOOD = Path(__file__).resolve().parents[2] / "examples" / "mature_team_needs_cap
 EXE = Path(sys.executable).with_name("engagement-bot")
 
 
-def cli(tmp_path: Path, content: bytes | str, capsys: pytest.CaptureFixture[str]) -> tuple[
-        int, str]:
+def cli(
+    tmp_path: Path, content: bytes | str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
     path = tmp_path / "answers.yaml"
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     code = main(["triage", str(path), "--json"])
@@ -40,37 +42,63 @@ def problems(text: str) -> dict[str, str]:
 
 
 CASES = [
-    (with_change("stated_need: more_engineers\n", ""),
-     ["stated_need: missing; allowed: more_engineers, own_outcome, outsource_function, "
-      "not_sure"]),
-    (with_change("roadmap_clear: 5", "roadmap_clear: 7"),
-     ["signals.roadmap_clear: got 7", "allowed: an integer from 1 to 5"]),
+    (
+        with_change("stated_need: more_engineers\n", ""),
+        [
+            "stated_need: missing; allowed: more_engineers, own_outcome, outsource_function, "
+            "not_sure"
+        ],
+    ),
+    (
+        with_change("roadmap_clear: 5", "roadmap_clear: 7"),
+        ["signals.roadmap_clear: got 7", "allowed: an integer from 1 to 5"],
+    ),
     (with_change("roadmap_clear: 5", "roadmap_clear: 0"), ["signals.roadmap_clear: got 0"]),
-    (with_change("roadmap_clear: 5", "roadmap_clear: '3'"),
-     ["signals.roadmap_clear: got '3'", "whole number"]),
+    (
+        with_change("roadmap_clear: 5", "roadmap_clear: '3'"),
+        ["signals.roadmap_clear: got '3'", "whole number"],
+    ),
     (with_change("roadmap_clear: 5", "roadmap_clear: 3.5"), ["signals.roadmap_clear: got 3.5"]),
     (with_change("roadmap_clear: 5", "roadmap_clear: 3.0"), ["signals.roadmap_clear: got 3.0"]),
     (with_change("roadmap_clear: 5", "roadmap_clear: true"), ["signals.roadmap_clear: got True"]),
     (with_change("  process_stable: 5\n", ""), ["signals.process_stable: missing"]),
-    (with_change("duration: quarter", "duration: forever"),
-     ["duration: got 'forever'", "weeks, quarter, long_term"]),
-    (with_change("speed_to_productivity: high", "speed_to_productivity: urgent"),
-     ["priorities.speed_to_productivity: got 'urgent'", "low, medium, high"]),
-    (with_change("slowdown:", "slowdwn:"),
-     ["slowdwn: unknown field (did you mean slowdown?)", "allowed fields:", "slowdown: missing"]),
-    (GOOD.read_text() + "symptoms:\n  unclear_tcikets: often\n",
-     ["symptoms.unclear_tcikets: unknown field (did you mean unclear_tickets?)"]),
-    (with_change("  roadmap_clear: 5", "  roadmap_clear: 5\n  roadmap: 5"),
-     ["signals.roadmap: unknown field"]),
-    (GOOD.read_text() + "symptoms:\n  unclear_tickets: always\n",
-     ["symptoms.unclear_tickets: got 'always'", "never, sometimes, often, constantly"]),
+    (
+        with_change("duration: quarter", "duration: forever"),
+        ["duration: got 'forever'", "weeks, quarter, long_term"],
+    ),
+    (
+        with_change("speed_to_productivity: high", "speed_to_productivity: urgent"),
+        ["priorities.speed_to_productivity: got 'urgent'", "low, medium, high"],
+    ),
+    (
+        with_change("slowdown:", "slowdwn:"),
+        ["slowdwn: unknown field (did you mean slowdown?)", "allowed fields:", "slowdown: missing"],
+    ),
+    (
+        GOOD.read_text() + "symptoms:\n  unclear_tcikets: often\n",
+        ["symptoms.unclear_tcikets: unknown field (did you mean unclear_tickets?)"],
+    ),
+    (
+        with_change("  roadmap_clear: 5", "  roadmap_clear: 5\n  roadmap: 5"),
+        ["signals.roadmap: unknown field"],
+    ),
+    (
+        GOOD.read_text() + "symptoms:\n  unclear_tickets: always\n",
+        ["symptoms.unclear_tickets: got 'always'", "never, sometimes, often, constantly"],
+    ),
     (GOOD.read_text() + "symptoms: often\n", ["symptoms: got 'often'", "mapping"]),
-    (with_change("engagement: Ledger service rewrite", "engagement: '" + "x" * 81 + "'"),
-     ["engagement: got 'xxx", "1 to 80"]),
+    (
+        with_change("engagement: Ledger service rewrite", "engagement: '" + "x" * 81 + "'"),
+        ["engagement: got 'xxx", "1 to 80"],
+    ),
     (with_change("engagement: Ledger service rewrite", "engagement: '   '"), ["engagement"]),
     (GOOD.read_text() + "notes: " + "n" * 3001 + "\n", ["notes", "3000"]),
-    (with_change("  roadmap_clear: 5", "  roadmap_clear: 5\n  roadmap_clear: 4"),
-     ["given twice"]),
+    (
+        with_change("  roadmap_clear: 5", "  roadmap_clear: 5\n  roadmap_clear: 4"),
+        ["'roadmap_clear' twice", "only once"],
+    ),
+    ('{"stated_need": "not_sure", "stated_need": "x"}', ["'stated_need' twice"]),
+    ('{"stated_need": "not_sure", "slowdown": 3', ["cannot be read as YAML or JSON"]),
     ("", ["empty"]),
     ("   \n# only a comment\n", ["empty"]),
     ("null\n", ["empty"]),
@@ -84,12 +112,23 @@ CASES = [
     ('{"stated_need": "not_sure",', ["cannot be read as YAML or JSON"]),
     ("[" * 5000, ["(file)"]),
     ("when: 2024-13-45\n", ["cannot be read"]),
+    ("a: " + "[" * 800 + "]" * 800, ["nested too deeply"]),
+    ("? [1, 2]\n: 3\n", ["cannot be read"]),
+    (
+        "".join(
+            f"{k}: &{k} [{', '.join([f'*{p}' if p else '1'] * 9)}]\n"
+            for p, k in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+        )
+        + "stated_need: *i\n",
+        ["expand to a huge document"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("content", "needles"), CASES)
-def test_bad_answers_exit_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             content: str | bytes, needles: list[str]) -> None:
+def test_bad_answers_exit_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes, needles: list[str]
+) -> None:
     code, err = cli(tmp_path, content, capsys)
     assert code == 2
     assert "Traceback" not in err
@@ -97,9 +136,32 @@ def test_bad_answers_exit_2_naming_the_field(tmp_path: Path, capsys: pytest.Capt
         assert needle in err, f"{needle!r} not in: {err}"
 
 
+def test_json_escapes_for_emoji_are_read_exactly() -> None:
+    import json
+
+    data = yaml.safe_load(GOOD.read_text())
+    data["engagement"] = "Launch \U0001f680"
+    assert load_intake(json.dumps(data)).engagement == "Launch \U0001f680"
+
+
+def test_yaml_flow_mapping_that_looks_like_json_is_still_read() -> None:
+    data = yaml.safe_load(GOOD.read_text())
+    flow = "{" + ", ".join(f"{k}: {json_flow(v)}" for k, v in data.items()) + "}"
+    assert load_intake(flow) == load_intake(GOOD.read_text())
+
+
+def json_flow(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def test_every_bad_field_is_listed_at_once() -> None:
-    text = with_change("roadmap_clear: 5", "roadmap_clear: 0").replace(
-        "duration: quarter", "duration: soon").replace("stated_need: more_engineers\n", "")
+    text = (
+        with_change("roadmap_clear: 5", "roadmap_clear: 0")
+        .replace("duration: quarter", "duration: soon")
+        .replace("stated_need: more_engineers\n", "")
+    )
     found = problems(text)
     assert set(found) == {"signals.roadmap_clear", "duration", "stated_need"}
     with pytest.raises(IntakeError) as info:
@@ -134,7 +196,8 @@ def test_intake_error_is_a_value_error() -> None:
 
 
 def test_expect_block_is_rejected_by_the_library_but_ignored_by_the_cli(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = GOOD.read_text() + "expect:\n  model: staff_augmentation\n"
     assert list(problems(text)) == ["expect"]
     path = tmp_path / "with_expect.yaml"
@@ -143,8 +206,9 @@ def test_expect_block_is_rejected_by_the_library_but_ignored_by_the_cli(
     assert '"ranking"' in capsys.readouterr().out
 
 
-def test_missing_file_and_directory_are_clear_errors(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_directory_are_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["triage", str(tmp_path / "nope.yaml")]) == 2
     err = capsys.readouterr().err
     assert "Cannot read answers" in err and "nope.yaml" in err and "Traceback" not in err
@@ -163,10 +227,20 @@ def test_run_reads_stdin_bytes() -> None:
 
 
 def test_stdin_in_a_real_process() -> None:
-    ok = subprocess.run([str(EXE), "triage", "-", "--json"], input=GOOD.read_bytes(),
-                        capture_output=True, timeout=60, check=False)
+    ok = subprocess.run(
+        [str(EXE), "triage", "-", "--json"],
+        input=GOOD.read_bytes(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert ok.returncode == 0 and b'"ranking"' in ok.stdout
-    bad = subprocess.run([str(EXE), "triage", "-"], input=b"\x00\x01\x02",
-                         capture_output=True, timeout=60, check=False)
+    bad = subprocess.run(
+        [str(EXE), "triage", "-"],
+        input=b"\x00\x01\x02",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr and b"binary" in bad.stderr
     assert bad.stdout == b""

@@ -19,8 +19,9 @@ def cmp(before: dict[str, Any], after: dict[str, Any]) -> Comparison:
 
 def test_fewer_symptoms_is_improving_with_from_to_and_why() -> None:
     later = deepcopy(ONE)
-    later["symptoms"] = dict(ONE["symptoms"], unclear_tickets="sometimes",
-                             blocked_on_product="sometimes")
+    later["symptoms"] = dict(
+        ONE["symptoms"], unclear_tickets="sometimes", blocked_on_product="sometimes"
+    )
     result = cmp(ONE, later)
     assert result.trend == Trend.IMPROVING and result.worsened == []
     by_field = {c.field: c for c in result.improved}
@@ -35,8 +36,10 @@ def test_signals_have_a_healthy_direction() -> None:
     later = deepcopy(ONE)
     later["signals"] = dict(ONE["signals"], roadmap_clear=4, steering_bandwidth_limited=2)
     result = cmp(ONE, later)
-    assert {c.field for c in result.improved} == {"signals.roadmap_clear",
-                                                  "signals.steering_bandwidth_limited"}
+    assert {c.field for c in result.improved} == {
+        "signals.roadmap_clear",
+        "signals.steering_bandwidth_limited",
+    }
     worse = deepcopy(ONE)
     worse["signals"] = dict(ONE["signals"], leadership_active=1)
     assert [c.field for c in cmp(ONE, worse).worsened] == ["signals.leadership_active"]
@@ -52,27 +55,44 @@ def test_descriptive_signals_are_changes_not_verdicts() -> None:
 
 def test_worsening_and_shift_of_bottleneck_and_model() -> None:
     later = deepcopy(TWO)
-    later["symptoms"] = {"unclear_tickets": "constantly", "blocked_on_product": "constantly",
-                         "decisions_bouncing": "constantly", "alignment_over_building": "often"}
-    later["signals"] = dict(TWO["signals"], roadmap_clear=1, leadership_active=2,
-                            steering_bandwidth_limited=5, outcome_led_scope=5)
+    later["symptoms"] = {
+        "unclear_tickets": "constantly",
+        "blocked_on_product": "constantly",
+        "decisions_bouncing": "constantly",
+        "alignment_over_building": "often",
+    }
+    later["signals"] = dict(
+        TWO["signals"],
+        roadmap_clear=1,
+        leadership_active=2,
+        steering_bandwidth_limited=5,
+        outcome_led_scope=5,
+    )
     later["slowdown"] = "unclear_decisions"
     result = cmp(TWO, later)
     assert result.trend == Trend.WORSENING
     assert result.bottleneck_shift is not None
     assert (result.bottleneck_shift.before, result.bottleneck_shift.after) == (
-        "capacity", "ownership")
+        "capacity",
+        "ownership",
+    )
     assert result.model_shift is not None
     assert (result.model_shift.before, result.model_shift.after) == (
-        "staff_augmentation", "product_delivery")
+        "staff_augmentation",
+        "product_delivery",
+    )
     assert "product delivery" in result.summary and "ownership" in result.summary
     assert result.follow_up.recommendation.model.value == "product_delivery"
 
 
 def test_small_setback_among_big_gains_is_still_improving() -> None:
     later = deepcopy(ONE)
-    later["symptoms"] = {"unclear_tickets": "never", "blocked_on_product": "sometimes",
-                         "decisions_bouncing": "sometimes", "alignment_over_building": "often"}
+    later["symptoms"] = {
+        "unclear_tickets": "never",
+        "blocked_on_product": "sometimes",
+        "decisions_bouncing": "sometimes",
+        "alignment_over_building": "often",
+    }
     later["signals"] = dict(ONE["signals"], process_stable=2)
     result = cmp(ONE, later)
     assert result.worsened and result.improved
@@ -81,8 +101,9 @@ def test_small_setback_among_big_gains_is_still_improving() -> None:
 
 def test_balanced_moves_are_mixed() -> None:
     later = deepcopy(ONE)
-    later["symptoms"] = dict(ONE["symptoms"], unclear_tickets="sometimes",
-                             contractor_sprawl="sometimes")
+    later["symptoms"] = dict(
+        ONE["symptoms"], unclear_tickets="sometimes", contractor_sprawl="sometimes"
+    )
     result = cmp(ONE, later)
     assert result.trend == Trend.MIXED
     assert result.summary.startswith("mixed (1 better, 1 worse)")

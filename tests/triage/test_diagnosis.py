@@ -15,19 +15,28 @@ def test_scenario_one_evidence_names_the_answers_strongest_first() -> None:
     assert weights == sorted(weights, reverse=True)
     assert b.evidence[0].field == "slowdown" and b.evidence[0].leans == "ownership"
     assert all(e.why for e in b.evidence)
-    assert any(e.field == "symptoms.blocked_on_product" and e.value == "constantly"
-               for e in b.evidence)
+    assert any(
+        e.field == "symptoms.blocked_on_product" and e.value == "constantly" for e in b.evidence
+    )
 
 
-@pytest.mark.parametrize(("signal", "value", "leans"), [
-    ("roadmap_clear", 5, "capacity"), ("roadmap_clear", 1, "ownership"),
-    ("leadership_active", 4, "capacity"), ("leadership_active", 2, "ownership"),
-    ("process_stable", 5, "capacity"), ("process_stable", 1, "ownership"),
-    ("need_senior_capacity", 5, "capacity"),
-    ("outcome_led_scope", 5, "ownership"), ("outcome_led_scope", 1, "capacity"),
-    ("design_engineering_together", 4, "ownership"),
-    ("steering_bandwidth_limited", 5, "ownership"), ("need_fast_decisions", 5, "ownership"),
-])
+@pytest.mark.parametrize(
+    ("signal", "value", "leans"),
+    [
+        ("roadmap_clear", 5, "capacity"),
+        ("roadmap_clear", 1, "ownership"),
+        ("leadership_active", 4, "capacity"),
+        ("leadership_active", 2, "ownership"),
+        ("process_stable", 5, "capacity"),
+        ("process_stable", 1, "ownership"),
+        ("need_senior_capacity", 5, "capacity"),
+        ("outcome_led_scope", 5, "ownership"),
+        ("outcome_led_scope", 1, "capacity"),
+        ("design_engineering_together", 4, "ownership"),
+        ("steering_bandwidth_limited", 5, "ownership"),
+        ("need_fast_decisions", 5, "ownership"),
+    ],
+)
 def test_each_signal_leans_its_way(signal: str, value: int, leans: str) -> None:
     b = verdict(case(signals={signal: value})).bottleneck
     [item] = b.evidence
@@ -42,18 +51,26 @@ def test_neutral_signals_and_disagreeing_with_wanting_hands_are_no_evidence() ->
     assert verdict(case(signals={"need_senior_capacity": 1})).bottleneck.evidence == []
 
 
-@pytest.mark.parametrize(("slowdown", "leans"), [
-    ("unclear_decisions", "ownership"), ("execution_capacity", "capacity"),
-    ("skill_gap", "capacity"), ("quality_risk", None), ("other", None),
-])
+@pytest.mark.parametrize(
+    ("slowdown", "leans"),
+    [
+        ("unclear_decisions", "ownership"),
+        ("execution_capacity", "capacity"),
+        ("skill_gap", "capacity"),
+        ("quality_risk", None),
+        ("other", None),
+    ],
+)
 def test_slowdown_answer(slowdown: str, leans: str | None) -> None:
     evidence = verdict(case(slowdown=slowdown)).bottleneck.evidence
     assert [e.leans for e in evidence if e.field == "slowdown"] == ([leans] if leans else [])
 
 
 def test_ownership_symptoms_count_by_level() -> None:
-    scores = [verdict(case(symptoms={"unclear_tickets": lvl})).bottleneck.ownership_score
-              for lvl in ("never", "sometimes", "often", "constantly")]
+    scores = [
+        verdict(case(symptoms={"unclear_tickets": lvl})).bottleneck.ownership_score
+        for lvl in ("never", "sometimes", "often", "constantly")
+    ]
     assert scores == sorted(scores) and len(set(scores)) == 4
 
 
@@ -64,8 +81,9 @@ def test_risk_symptoms_do_not_move_the_diagnosis() -> None:
 
 def test_wanting_hands_counts_little_when_ownership_symptoms_show() -> None:
     calm = verdict(case(signals={"need_senior_capacity": 5})).bottleneck
-    noisy = verdict(case(signals={"need_senior_capacity": 5},
-                         symptoms={"blocked_on_product": "often"})).bottleneck
+    noisy = verdict(
+        case(signals={"need_senior_capacity": 5}, symptoms={"blocked_on_product": "often"})
+    ).bottleneck
     [calm_item] = [e for e in calm.evidence if e.field == "signals.need_senior_capacity"]
     [noisy_item] = [e for e in noisy.evidence if e.field == "signals.need_senior_capacity"]
     assert noisy_item.weight < calm_item.weight
@@ -79,12 +97,20 @@ def test_neutral_is_unclear_with_low_confidence() -> None:
 
 
 def test_strong_evidence_on_both_sides_is_mixed() -> None:
-    b = verdict(case(slowdown="execution_capacity",
-                     signals=dict(roadmap_clear=5, leadership_active=5, process_stable=5,
-                                  outcome_led_scope=5, design_engineering_together=5,
-                                  need_fast_decisions=5),
-                     symptoms=dict(blocked_on_product="often", unclear_tickets="often"))
-                ).bottleneck
+    b = verdict(
+        case(
+            slowdown="execution_capacity",
+            signals=dict(
+                roadmap_clear=5,
+                leadership_active=5,
+                process_stable=5,
+                outcome_led_scope=5,
+                design_engineering_together=5,
+                need_fast_decisions=5,
+            ),
+            symptoms=dict(blocked_on_product="often", unclear_tickets="often"),
+        )
+    ).bottleneck
     assert b.kind == BottleneckKind.MIXED
     assert b.ownership_score > 0.3 and b.capacity_score > 0.3
 
@@ -94,10 +120,15 @@ def test_a_little_on_each_side_is_unclear_not_mixed() -> None:
     assert kind == BottleneckKind.UNCLEAR and confidence < 0.5
 
 
-@pytest.mark.parametrize(("own", "cap", "kind"), [
-    (0.8, 0.05, BottleneckKind.OWNERSHIP), (0.05, 0.8, BottleneckKind.CAPACITY),
-    (0.1, 0.1, BottleneckKind.UNCLEAR), (0.6, 0.55, BottleneckKind.MIXED),
-])
+@pytest.mark.parametrize(
+    ("own", "cap", "kind"),
+    [
+        (0.8, 0.05, BottleneckKind.OWNERSHIP),
+        (0.05, 0.8, BottleneckKind.CAPACITY),
+        (0.1, 0.1, BottleneckKind.UNCLEAR),
+        (0.6, 0.55, BottleneckKind.MIXED),
+    ],
+)
 def test_classify(own: float, cap: float, kind: BottleneckKind) -> None:
     assert classify(own, cap)[0] == kind
 

@@ -55,8 +55,10 @@ def test_limited_steering_makes_staff_augmentation_a_management_burden() -> None
     limited = cells(case(signals={"steering_bandwidth_limited": 5}))
     free = cells(case(signals={"steering_bandwidth_limited": 2}))
     burden = "management_burden"
-    assert (limited["staff_augmentation"].factors[burden].score
-            < free["staff_augmentation"].factors[burden].score)
+    assert (
+        limited["staff_augmentation"].factors[burden].score
+        < free["staff_augmentation"].factors[burden].score
+    )
     assert limited["staff_augmentation"].factors[burden].score == 1
 
 
@@ -70,10 +72,14 @@ def test_fit_row_follows_the_diagnosis() -> None:
     owner = cells(scenario("01"))
     hands = cells(scenario("02"))
     fit = T.FIT_FACTOR
-    assert owner["product_delivery"].factors[fit].score > owner["staff_augmentation"].factors[
-        fit].score
-    assert hands["staff_augmentation"].factors[fit].score > hands["product_delivery"].factors[
-        fit].score
+    assert (
+        owner["product_delivery"].factors[fit].score
+        > owner["staff_augmentation"].factors[fit].score
+    )
+    assert (
+        hands["staff_augmentation"].factors[fit].score
+        > hands["product_delivery"].factors[fit].score
+    )
 
 
 def test_fit_weight_grows_with_confidence() -> None:
@@ -81,8 +87,10 @@ def test_fit_weight_grows_with_confidence() -> None:
     unsure = verdict(case())
     assert sure.bottleneck.confidence > unsure.bottleneck.confidence
     fit = T.FIT_FACTOR
-    assert (sure.recommendation.ranking[0].factors[fit].weight
-            > unsure.recommendation.ranking[0].factors[fit].weight)
+    assert (
+        sure.recommendation.ranking[0].factors[fit].weight
+        > unsure.recommendation.ranking[0].factors[fit].weight
+    )
 
 
 def test_commodity_function_favours_managed_services_fit() -> None:

@@ -2,70 +2,142 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.triage.strategies import answers
-from triage import assess, parse_intake
+from triage import assess, compare, load_intake, parse_intake
 from triage.models import (
     OWNERSHIP_SYMPTOMS,
+    SIGNAL_IDS,
     STATED_MODEL,
     SYMPTOM_IDS,
     Assessment,
+    BottleneckKind,
     EngagementModel,
     Level,
+    Trend,
 )
 
 LEVELS = [lvl.value for lvl in Level]
+FAST = settings(max_examples=150, deadline=None)
 
 
 @settings(max_examples=300, deadline=None)
 @given(answers())
-def test_assessment_is_valid_and_complete(data: dict) -> None:
+def test_assessment_is_valid_and_complete(data: dict[str, Any]) -> None:
     intake = parse_intake(data)
     result = assess(intake)
-    # round-trips through its own schema
     assert Assessment.model_validate_json(result.model_dump_json()) == result
     ranking = result.recommendation.ranking
-    assert {r.model for r in ranking} == set(EngagementModel)
-    assert len(ranking) == 4
-    assert [r.score for r in ranking] == sorted((r.score for r in ranking), reverse=True)
+    assert len(ranking) == 4 and {r.model for r in ranking} == set(EngagementModel)
+    scores = [r.score for r in ranking]
+    assert scores == sorted(scores, reverse=True)
     assert ranking[0].model == result.recommendation.model
-    assert all(0.0 <= r.score <= 5.0 for r in ranking)
-    assert 0.0 <= result.bottleneck.confidence <= 1.0
-    stated = STATED_MODEL[intake.stated_need]
-    assert (result.mismatch is not None) == (stated is not None and stated != ranking[0].model)
-    for risk in result.risks:
-        assert risk.why and risk.fields
-    assert result.next_steps
+    assert all(0.0 <= s <= 5.0 for s in scores)
+    for r in ranking:
+        assert all(1 <= c.score <= 5 and c.weight > 0 for c in r.factors.values())
+    b = result.bottleneck
+    assert 0.0 <= b.confidence <= 1.0
+    assert 0.0 <= b.ownership_score <= 1.0 and 0.0 <= b.capacity_score <= 1.0
+    weights = [e.weight for e in b.evidence]
+    assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+    if b.kind == BottleneckKind.UNCLEAR:
+        assert b.confidence < 0.5
+    assert result.recommendation.rationale
+    assert result.next_steps and len(set(result.next_steps)) == len(result.next_steps)
     shown = {s.id for s in result.symptoms}
     assert shown == {s for s in SYMPTOM_IDS if intake.symptom(s) != Level.NEVER}
 
 
+@FAST
+@given(answers())
+def test_mismatch_exactly_when_stated_model_differs(data: dict[str, Any]) -> None:
+    intake = parse_intake(data)
+    result = assess(intake)
+    stated = STATED_MODEL[intake.stated_need]
+    if stated is None or stated == result.recommendation.model:
+        assert result.mismatch is None
+    else:
+        assert result.mismatch is not None
+        assert result.mismatch.stated == stated
+        assert result.mismatch.recommended == result.recommendation.model
+        assert result.mismatch.why
+
+
+@FAST
+@given(answers())
+def test_every_risk_says_why_and_from_which_answers(data: dict[str, Any]) -> None:
+    result = assess(parse_intake(data))
+    known = {"stated_need", "recommendation.model", "duration", "strategic_importance", "slowdown"}
+    for risk in result.risks:
+        assert risk.why and risk.fields
+        for field in risk.fields:
+            assert field in known or field.split(".")[0] in ("signals", "symptoms", "priorities")
+    assert len({r.id for r in result.risks}) == len(result.risks)
+
+
 @settings(max_examples=200, deadline=None)
 @given(answers(), st.sampled_from(OWNERSHIP_SYMPTOMS), st.data())
-def test_raising_an_ownership_symptom_never_lowers_ownership(data, symptom, draw) -> None:
+def test_raising_an_ownership_symptom_never_lowers_ownership(
+    data: dict[str, Any], symptom: str, draw: st.DataObject
+) -> None:
     before = parse_intake(data)
-    current = before.symptom(symptom).rank
-    higher = draw.draw(st.sampled_from(LEVELS[current:]))
+    higher = draw.draw(st.sampled_from(LEVELS[before.symptom(symptom).rank :]))
     raised = dict(data, symptoms={**data.get("symptoms", {}), symptom: higher})
-    assert (assess(parse_intake(raised)).bottleneck.ownership_score
-            >= assess(before).bottleneck.ownership_score)
+    assert (
+        assess(parse_intake(raised)).bottleneck.ownership_score
+        >= assess(before).bottleneck.ownership_score
+    )
 
 
 @settings(max_examples=200, deadline=None)
 @given(answers(), st.data())
-def test_raising_roadmap_clear_never_raises_ownership(data, draw) -> None:
-    value = data["signals"]["roadmap_clear"]
-    higher = draw.draw(st.integers(value, 5))
+def test_raising_roadmap_clear_never_raises_ownership(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    higher = draw.draw(st.integers(data["signals"]["roadmap_clear"], 5))
     raised = dict(data, signals={**data["signals"], "roadmap_clear": higher})
-    assert (assess(parse_intake(raised)).bottleneck.ownership_score
-            <= assess(parse_intake(data)).bottleneck.ownership_score)
+    assert (
+        assess(parse_intake(raised)).bottleneck.ownership_score
+        <= assess(parse_intake(data)).bottleneck.ownership_score
+    )
 
 
-@settings(max_examples=100, deadline=None)
+@FAST
 @given(answers())
-def test_identical_answers_give_identical_output(data: dict) -> None:
+def test_identical_answers_give_identical_output(data: dict[str, Any]) -> None:
     first = assess(parse_intake(data)).model_dump_json()
-    second = assess(parse_intake(dict(data))).model_dump_json()
-    assert first == second
+    again = assess(parse_intake({k: v for k, v in reversed(list(data.items()))}))
+    assert first == again.model_dump_json()
+
+
+@FAST
+@given(answers())
+def test_json_text_and_mapping_give_the_same_verdict(data: dict[str, Any]) -> None:
+    import json
+
+    from_text = assess(load_intake(json.dumps(data).encode()))
+    assert from_text == assess(parse_intake(data))
+
+
+@FAST
+@given(answers(), answers())
+def test_compare_is_consistent(base: dict[str, Any], later: dict[str, Any]) -> None:
+    result = compare(parse_intake(base), parse_intake(later))
+    assert result.follow_up == assess(parse_intake(later))
+    moved = {c.field for c in (*result.improved, *result.worsened, *result.changed)}
+    expected = {
+        f"symptoms.{s}"
+        for s in SYMPTOM_IDS
+        if parse_intake(base).symptom(s) != parse_intake(later).symptom(s)
+    }
+    expected |= {f"signals.{s}" for s in SIGNAL_IDS if base["signals"][s] != later["signals"][s]}
+    assert moved == expected
+    assert (result.trend == Trend.STABLE) == (not result.improved and not result.worsened)
+    assert (result.model_shift is None) == (
+        assess(parse_intake(base)).recommendation.model == result.follow_up.recommendation.model
+    )
+    assert result.summary.startswith(result.trend.value)

@@ -42,8 +42,9 @@ def test_public_scenario(path: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_public_scenario_file_as_is_in_a_real_process(path: Path) -> None:
     """The scenario files carry an expect block; the command line leaves it out."""
     expect = yaml.safe_load(path.read_text())["expect"]
-    done = subprocess.run([str(EXE), "triage", str(path), "--json"], capture_output=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [str(EXE), "triage", str(path), "--json"], capture_output=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["recommendation"]["model"] == expect["model"]
@@ -62,72 +63,147 @@ def test_scenario_one_report_shouts_the_mismatch(capsys: pytest.CaptureFixture[s
 
 HELD_OUT: dict[str, tuple[dict[str, Any], str | None, str | None, bool | None]] = {
     "devops_specialist_for_a_quarter": (
-        case(stated_need="more_engineers", slowdown="skill_gap", duration="quarter",
-             signals=dict(roadmap_clear=5, leadership_active=5, process_stable=4,
-                          need_senior_capacity=4, steering_bandwidth_limited=2)),
-        "capacity", "staff_augmentation", False,
+        case(
+            stated_need="more_engineers",
+            slowdown="skill_gap",
+            duration="quarter",
+            signals=dict(
+                roadmap_clear=5,
+                leadership_active=5,
+                process_stable=4,
+                need_senior_capacity=4,
+                steering_bandwidth_limited=2,
+            ),
+        ),
+        "capacity",
+        "staff_augmentation",
+        False,
     ),
     "devops_specialist_for_weeks": (
-        case(stated_need="more_engineers", slowdown="skill_gap", duration="weeks",
-             signals=dict(roadmap_clear=4, leadership_active=4, process_stable=4)),
-        "capacity", "staff_augmentation", False,
+        case(
+            stated_need="more_engineers",
+            slowdown="skill_gap",
+            duration="weeks",
+            signals=dict(roadmap_clear=4, leadership_active=4, process_stable=4),
+        ),
+        "capacity",
+        "staff_augmentation",
+        False,
     ),
     "many_teams_need_governance": (
-        case(stated_need="more_engineers", slowdown="execution_capacity", duration="long_term",
-             signals=dict(roadmap_clear=4, need_senior_capacity=4, steering_bandwidth_limited=4),
-             symptoms=dict(contractor_sprawl="constantly", knowledge_drain="often",
-                           access_risk="often"),
-             priorities=dict(governance_risk="high", knowledge_retention="high",
-                             process_maturity="high")),
-        "capacity", "managed_marketplace", True,
+        case(
+            stated_need="more_engineers",
+            slowdown="execution_capacity",
+            duration="long_term",
+            signals=dict(roadmap_clear=4, need_senior_capacity=4, steering_bandwidth_limited=4),
+            symptoms=dict(
+                contractor_sprawl="constantly", knowledge_drain="often", access_risk="often"
+            ),
+            priorities=dict(
+                governance_risk="high", knowledge_retention="high", process_maturity="high"
+            ),
+        ),
+        "capacity",
+        "managed_marketplace",
+        True,
     ),
     "many_teams_not_sure": (
-        case(slowdown="execution_capacity", duration="long_term",
-             signals=dict(roadmap_clear=4, need_senior_capacity=4),
-             symptoms=dict(contractor_sprawl="often", knowledge_drain="sometimes"),
-             priorities=dict(governance_risk="high", knowledge_retention="high")),
-        None, "managed_marketplace", False,
+        case(
+            slowdown="execution_capacity",
+            duration="long_term",
+            signals=dict(roadmap_clear=4, need_senior_capacity=4),
+            symptoms=dict(contractor_sprawl="often", knowledge_drain="sometimes"),
+            priorities=dict(governance_risk="high", knowledge_retention="high"),
+        ),
+        None,
+        "managed_marketplace",
+        False,
     ),
     "core_product_to_vendor_with_ownership_gap": (
-        case(stated_need="outsource_function", slowdown="unclear_decisions",
-             duration="long_term", strategic_importance="core",
-             signals=dict(roadmap_clear=2, leadership_active=2, outcome_led_scope=5,
-                          design_engineering_together=4, steering_bandwidth_limited=5,
-                          need_fast_decisions=4),
-             symptoms=dict(unclear_tickets="often", blocked_on_product="often")),
-        "ownership", "product_delivery", True,
+        case(
+            stated_need="outsource_function",
+            slowdown="unclear_decisions",
+            duration="long_term",
+            strategic_importance="core",
+            signals=dict(
+                roadmap_clear=2,
+                leadership_active=2,
+                outcome_led_scope=5,
+                design_engineering_together=4,
+                steering_bandwidth_limited=5,
+                need_fast_decisions=4,
+            ),
+            symptoms=dict(unclear_tickets="often", blocked_on_product="often"),
+        ),
+        "ownership",
+        "product_delivery",
+        True,
     ),
     "core_product_to_vendor_well_led": (
-        case(stated_need="outsource_function", slowdown="execution_capacity",
-             duration="long_term", strategic_importance="core",
-             signals=dict(roadmap_clear=4, leadership_active=4, process_stable=4)),
-        "capacity", None, True,
+        case(
+            stated_need="outsource_function",
+            slowdown="execution_capacity",
+            duration="long_term",
+            strategic_importance="core",
+            signals=dict(roadmap_clear=4, leadership_active=4, process_stable=4),
+        ),
+        "capacity",
+        None,
+        True,
     ),
     "well_led_team_asks_for_an_owner": (
-        case(stated_need="own_outcome", slowdown="execution_capacity",
-             signals=dict(roadmap_clear=5, leadership_active=5, process_stable=5,
-                          need_senior_capacity=5, outcome_led_scope=2,
-                          design_engineering_together=2, steering_bandwidth_limited=1,
-                          need_fast_decisions=2)),
-        "capacity", "staff_augmentation", True,
+        case(
+            stated_need="own_outcome",
+            slowdown="execution_capacity",
+            signals=dict(
+                roadmap_clear=5,
+                leadership_active=5,
+                process_stable=5,
+                need_senior_capacity=5,
+                outcome_led_scope=2,
+                design_engineering_together=2,
+                steering_bandwidth_limited=1,
+                need_fast_decisions=2,
+            ),
+        ),
+        "capacity",
+        "staff_augmentation",
+        True,
     ),
     "neutral_answers": (case(), "unclear", None, False),
     "both_gaps_at_once": (
-        case(stated_need="more_engineers", slowdown="execution_capacity",
-             signals=dict(roadmap_clear=4, leadership_active=4, process_stable=4,
-                          need_senior_capacity=5, outcome_led_scope=5,
-                          design_engineering_together=5, steering_bandwidth_limited=5,
-                          need_fast_decisions=5),
-             symptoms=dict(unclear_tickets="often", blocked_on_product="often",
-                           decisions_bouncing="sometimes")),
-        "mixed", "product_delivery", True,
+        case(
+            stated_need="more_engineers",
+            slowdown="execution_capacity",
+            signals=dict(
+                roadmap_clear=4,
+                leadership_active=4,
+                process_stable=4,
+                need_senior_capacity=5,
+                outcome_led_scope=5,
+                design_engineering_together=5,
+                steering_bandwidth_limited=5,
+                need_fast_decisions=5,
+            ),
+            symptoms=dict(
+                unclear_tickets="often", blocked_on_product="often", decisions_bouncing="sometimes"
+            ),
+        ),
+        "mixed",
+        "product_delivery",
+        True,
     ),
     "commodity_function_not_sure": (
-        case(slowdown="execution_capacity", duration="long_term",
-             strategic_importance="commodity",
-             signals=dict(roadmap_clear=4, process_stable=4),
-             priorities=dict(cost_predictability="high", management_burden="high")),
-        "capacity", "managed_services", False,
+        case(
+            slowdown="execution_capacity",
+            duration="long_term",
+            strategic_importance="commodity",
+            signals=dict(roadmap_clear=4, process_stable=4),
+            priorities=dict(cost_predictability="high", management_burden="high"),
+        ),
+        "capacity",
+        "managed_services",
+        False,
     ),
 }
 
@@ -144,8 +220,9 @@ def test_held_out_case(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[
         assert (result["mismatch"] is not None) == mismatch
 
 
-def test_core_product_is_never_handed_to_managed_services(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_core_product_is_never_handed_to_managed_services(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in ("core_product_to_vendor_with_ownership_gap", "core_product_to_vendor_well_led"):
         result = run_cli(tmp_path, HELD_OUT[name][0], capsys)
         assert result["recommendation"]["model"] != "managed_services"
@@ -154,15 +231,17 @@ def test_core_product_is_never_handed_to_managed_services(tmp_path: Path,
         assert "core" in result["mismatch"]["why"]
 
 
-def test_unclear_case_has_low_confidence(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_unclear_case_has_low_confidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = run_cli(tmp_path, HELD_OUT["neutral_answers"][0], capsys)
     assert result["bottleneck"]["confidence"] < 0.5
     assert result["risks"] == []
 
 
-def test_governance_case_raises_sprawl_access_and_drain(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_governance_case_raises_sprawl_access_and_drain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = run_cli(tmp_path, HELD_OUT["many_teams_need_governance"][0], capsys)
     ids = {r["id"] for r in result["risks"]}
     assert {"contractor_sprawl", "security_access", "knowledge_drain"} <= ids
@@ -181,5 +260,9 @@ def test_examples_cover_every_model() -> None:
     from triage.engine import assess
 
     models = {assess(load_intake(p.read_bytes())).recommendation.model.value for p in EXAMPLES}
-    assert models == {"staff_augmentation", "product_delivery", "managed_services",
-                      "managed_marketplace"}
+    assert models == {
+        "staff_augmentation",
+        "product_delivery",
+        "managed_services",
+        "managed_marketplace",
+    }

@@ -9,9 +9,11 @@ import pytest
 from tests.triage.helpers import case, scenario, verdict
 from triage.models import EngagementModel, RiskId
 
-OWNER_GAP = dict(slowdown="unclear_decisions",
-                 signals=dict(roadmap_clear=2, outcome_led_scope=5, need_fast_decisions=5),
-                 symptoms=dict(blocked_on_product="often", unclear_tickets="often"))
+OWNER_GAP = dict(
+    slowdown="unclear_decisions",
+    signals=dict(roadmap_clear=2, outcome_led_scope=5, need_fast_decisions=5),
+    symptoms=dict(blocked_on_product="often", unclear_tickets="often"),
+)
 
 
 def risks(data: dict[str, Any]) -> dict[RiskId, Any]:
@@ -22,11 +24,19 @@ def risks(data: dict[str, Any]) -> dict[RiskId, Any]:
 
 
 def test_symptoms_listed_with_category_from_sometimes_up() -> None:
-    result = verdict(case(symptoms={"alignment_over_building": "sometimes",
-                                    "access_risk": "constantly", "unclear_tickets": "never"}))
+    result = verdict(
+        case(
+            symptoms={
+                "alignment_over_building": "sometimes",
+                "access_risk": "constantly",
+                "unclear_tickets": "never",
+            }
+        )
+    )
     assert [(s.id, s.level.value, s.category.value) for s in result.symptoms] == [
         ("alignment_over_building", "sometimes", "ownership"),
-        ("access_risk", "constantly", "risk")]
+        ("access_risk", "constantly", "risk"),
+    ]
 
 
 # ---------------------------------------------------------------- mismatch
@@ -69,13 +79,16 @@ def test_calm_answers_raise_no_risks() -> None:
     assert verdict(case()).risks == []
 
 
-@pytest.mark.parametrize(("symptom", "risk"), [
-    ("contractor_sprawl", RiskId.CONTRACTOR_SPRAWL),
-    ("knowledge_drain", RiskId.KNOWLEDGE_DRAIN),
-    ("black_box_vendor", RiskId.BLACK_BOX),
-    ("skill_mismatch", RiskId.SKILL_MISMATCH),
-    ("access_risk", RiskId.SECURITY_ACCESS),
-])
+@pytest.mark.parametrize(
+    ("symptom", "risk"),
+    [
+        ("contractor_sprawl", RiskId.CONTRACTOR_SPRAWL),
+        ("knowledge_drain", RiskId.KNOWLEDGE_DRAIN),
+        ("black_box_vendor", RiskId.BLACK_BOX),
+        ("skill_mismatch", RiskId.SKILL_MISMATCH),
+        ("access_risk", RiskId.SECURITY_ACCESS),
+    ],
+)
 def test_each_risk_symptom_raises_its_risk(symptom: str, risk: RiskId) -> None:
     assert risk not in risks(case())
     raised = risks(case(symptoms={symptom: "sometimes"}))
@@ -86,8 +99,9 @@ def test_long_staff_augmentation_risks_sprawl_and_drain_from_the_stated_plan() -
     raised = risks(case(stated_need="more_engineers", duration="long_term"))
     for rid in (RiskId.CONTRACTOR_SPRAWL, RiskId.KNOWLEDGE_DRAIN):
         assert {"stated_need", "duration"} <= set(raised[rid].fields)
-    assert RiskId.CONTRACTOR_SPRAWL not in risks(case(stated_need="more_engineers",
-                                                      duration="quarter"))
+    assert RiskId.CONTRACTOR_SPRAWL not in risks(
+        case(stated_need="more_engineers", duration="quarter")
+    )
 
 
 def test_core_product_with_a_vendor_is_a_black_box() -> None:
@@ -99,8 +113,9 @@ def test_core_product_with_a_vendor_is_a_black_box() -> None:
 def test_long_service_contract_locks_in() -> None:
     raised = risks(case(stated_need="outsource_function", duration="long_term"))
     assert RiskId.VENDOR_LOCK_IN in raised
-    assert RiskId.VENDOR_LOCK_IN not in risks(case(stated_need="more_engineers",
-                                                   duration="long_term"))
+    assert RiskId.VENDOR_LOCK_IN not in risks(
+        case(stated_need="more_engineers", duration="long_term")
+    )
 
 
 def test_skill_gap_filled_by_augmentation_risks_mismatch() -> None:
@@ -109,16 +124,21 @@ def test_skill_gap_filled_by_augmentation_risks_mismatch() -> None:
 
 
 def test_management_overhead_needs_augmentation_and_short_steering() -> None:
-    raised = risks(case(stated_need="more_engineers",
-                        signals={"steering_bandwidth_limited": 5}))
+    raised = risks(case(stated_need="more_engineers", signals={"steering_bandwidth_limited": 5}))
     assert "signals.steering_bandwidth_limited" in raised[RiskId.MANAGEMENT_OVERHEAD].fields
     assert RiskId.MANAGEMENT_OVERHEAD not in risks(
-        case(stated_need="own_outcome", signals={"steering_bandwidth_limited": 5}))
+        case(stated_need="own_outcome", signals={"steering_bandwidth_limited": 5})
+    )
 
 
 def test_risk_why_carries_the_reasons_for_this_case() -> None:
-    raised = risks(case(stated_need="more_engineers", duration="long_term",
-                        symptoms={"contractor_sprawl": "often"}))
+    raised = risks(
+        case(
+            stated_need="more_engineers",
+            duration="long_term",
+            symptoms={"contractor_sprawl": "often"},
+        )
+    )
     why = raised[RiskId.CONTRACTOR_SPRAWL].why
     assert "on their own" in why and "six months" in why
 
