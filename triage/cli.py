@@ -6,7 +6,9 @@ one clear message on stderr.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 from typing import BinaryIO, TextIO
 
@@ -56,9 +58,23 @@ def run(
         print(f"Invalid answers in {name}. {exc}", file=err)
         return EXIT_BAD_INPUT
     assessment = assess(intake)
-    if as_json:
-        out.write(json.dumps(assessment.model_dump(mode="json"), ensure_ascii=False) + "\n")
-    else:
-        out.write(render(assessment))
-    out.flush()
+    text = (
+        json.dumps(assessment.model_dump(mode="json"), ensure_ascii=False) + "\n"
+        if as_json
+        else render(assessment)
+    )
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing to report
+        _silence(out)
     return EXIT_OK
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a closed pipe at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass

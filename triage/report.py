@@ -17,8 +17,7 @@ def _wrap(text: str, indent: str = "  ", hang: str = "    ") -> str:
 def matrix_table(assessment: Assessment) -> str:
     """The decision matrix as an aligned table: weight, then score per model, best first.
 
-    A cell that context moved away from its base score is marked with ``*``; the reasons are
-    listed under the table.
+    A cell that context adjusted is marked with ``*``; the reasons are listed under the table.
     """
     ranking = assessment.recommendation.ranking
     factors = list(ranking[0].factors)
@@ -35,7 +34,7 @@ def matrix_table(assessment: Assessment) -> str:
         cells = []
         for r in ranking:
             cell = r.factors[factor]
-            moved = cell.base is not None and cell.base != cell.score
+            moved = bool(cell.notes)
             cells.append(f"{cell.score}{'*' if moved else ' '}".rjust(col))
             notes.extend(
                 f"{T.MODEL_SHORT[r.model.value]} / {T.FACTOR_LABELS.get(factor, factor)} {n}"
@@ -50,7 +49,7 @@ def matrix_table(assessment: Assessment) -> str:
         + "".join(f"{r.score:>{col - 1}.2f} " for r in ranking)
     )
     if notes:
-        lines += ["", "* moved by context:"] + [_wrap(n, "  ", "      ") for n in notes]
+        lines += ["", "* adjusted for your context:"] + [_wrap(n, "  ", "      ") for n in notes]
     return "\n".join(lines)
 
 

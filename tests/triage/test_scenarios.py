@@ -266,3 +266,19 @@ def test_examples_cover_every_model() -> None:
         "managed_services",
         "managed_marketplace",
     }
+
+
+def test_report_matrix_shows_weights_scores_and_adjustments() -> None:
+    from tests.triage.helpers import scenario, verdict
+    from triage.report import matrix_table
+
+    result = verdict(scenario("03"))
+    table = matrix_table(result)
+    lines = table.splitlines()
+    header = lines[0]
+    assert header.index("Managed svc") < header.index("Staff aug")  # best first
+    row = next(line for line in lines if line.startswith("Cost predictability"))
+    assert row.split()[2:4] == ["4", "5"]  # weight high = 4, managed services scores 5
+    assert "adjusted for your context" in table and "non-core" in table
+    widths = {len(line) for line in lines[: lines.index("") if "" in lines else None]}
+    assert len(widths) <= 2  # aligned columns (the score row may differ by a trailing space)
