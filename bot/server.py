@@ -51,7 +51,12 @@ class WsgiApp:
             if length > MAX_BODY_BYTES:
                 return _json(_start, "413 Payload Too Large", {"ok": False,
                                                               "error": "body too large"})
-            return self._bolt(environ, _start)
+            try:
+                return self._bolt(environ, _start)
+            except (ValueError, AttributeError, TypeError, KeyError):
+                # a body Bolt cannot make sense of (malformed JSON, a list for a payload)
+                log.warning("refused a request whose body does not parse")
+                return _json(_start, "400 Bad Request", {"ok": False, "error": "bad request"})
         finally:
             log.info(
                 "http %s %s %s %.1fms",

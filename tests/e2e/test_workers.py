@@ -122,3 +122,27 @@ def test_kill_9_mid_fanout_still_exactly_once(fake_slack: FakeSlack, shared_db: 
         stop(b)
     assert len(ids) == N, f"lost {N - len(ids)}"
     assert max(ids.values()) == 1, f"duplicated: {[k for k, v in ids.items() if v > 1]}"
+
+
+@pytest.mark.postgres
+@pytest.mark.faults
+def test_postgres_restart_under_load_still_exactly_once(fake_slack: FakeSlack, pg_cluster
+                                                        ) -> None:
+    if pg_cluster.url and not getattr(pg_cluster, "_dir", None) and pg_cluster.url == \
+            os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("cannot restart an external TEST_DATABASE_URL server")
+    url = pg_cluster.fresh_database()
+    seed(url, n=120)
+    fake_slack.inject("chat.postMessage", delay=0.02, times=None)
+    a, b = worker(fake_slack, url), worker(fake_slack, url)
+    try:
+        deadline = time.monotonic() + 30
+        while len(checkin_ids(fake_slack)) < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        pg_cluster.restart()
+        fake_slack.clear_faults()
+        ids = wait_all(fake_slack, 120, timeout=90)
+    finally:
+        stop(a, b)
+    assert len(ids) == 120, f"lost {120 - len(ids)}"
+    assert max(ids.values()) == 1

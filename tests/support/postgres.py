@@ -86,8 +86,11 @@ class Cluster:
         """Stop and start the server (the database restarted under load)."""
         assert self._dir and self._bindir
         data = os.path.join(self._dir, "data")
+        # -l: the restarted server must not inherit our pipes (run() would wait forever)
         subprocess.run(_as_postgres([f"{self._bindir}/pg_ctl", "-D", data, "-w", "-m", "fast",
-                                     "restart"]), check=True, capture_output=True)
+                                     "-l", os.path.join(self._dir, "log"), "restart"]),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=60)
 
     def fresh_database(self) -> str:
         import psycopg

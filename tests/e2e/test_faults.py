@@ -1,0 +1,124 @@
+"""Fault injection: hostile requests, dropped and slow Slack answers, a database restart."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.commands_text import parse_command_text
+from bot.views import followups as fu_views
+from bot.views import health as health_views
+from bot.views.intake import STEP_COUNT, parse_step
+from bot.views.metadata import IntakeState, MetadataError
+from tests.e2e.test_checkins import checkin_posts, posted
+from tests.support.harness import Bot
+
+pytestmark = pytest.mark.faults
+
+# ------------------------------------------------------------------ hostile HTTP
+
+
+def test_oversized_body_is_refused_before_parsing(bot: Bot) -> None:
+    resp = bot.slack.form({"payload": "x" * 1_200_000})
+    assert resp.status == 413
+
+
+@pytest.mark.parametrize("payload", ["{not json", "[]", '"a string"', json.dumps({"type": 1}),
+                                     json.dumps({"type": "view_submission"})])
+def test_malformed_interaction_payloads_get_no_traceback(bot: Bot, payload: str) -> None:
+    resp = bot.slack.form({"payload": payload})
+    assert resp.status in (200, 400, 404)
+    assert "Traceback" not in resp.body
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
+def test_replayed_request_with_old_timestamp_is_refused(bot: Bot) -> None:
+    old = int(time.time()) - 301
+    assert bot.slack.command("help", timestamp=old).status == 401
+
+
+def test_tampered_private_metadata_is_a_clear_message(bot: Bot) -> None:
+    bot.slack.command("")
+    view = bot.fake.wait_for("views.open")[-1].response["view"]
+    view = dict(view, private_metadata='{"step": 99, "evil": true}')
+    body = bot.slack.view_submission(view, {}).json()
+    assert body["response_action"] == "update"
+    assert "out of date" in json.dumps(body["view"])
+
+
+# ------------------------------------------------------------------ fuzzing the parsers
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                           lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                               st.text(max_size=10), c, max_size=3), max_leaves=10)
+state_values = st.dictionaries(st.text(max_size=30), st.dictionaries(
+    st.text(max_size=30), json_values, max_size=3), max_size=6)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, STEP_COUNT - 1), state_values)
+def test_parse_step_never_raises(step: int, values: dict) -> None:
+    try:
+        _partial, errors = parse_step(step, values)
+    except (AttributeError, TypeError):
+        pytest.fail("parse_step crashed on malformed state")
+    assert isinstance(errors, dict)
+
+
+@settings(max_examples=200, deadline=None)
+@given(state_values)
+def test_checkin_and_setup_parsers_never_raise(values: dict) -> None:
+    try:
+        fu_views.parse_checkin(values)
+        health_views.parse_setup(values)
+    except (AttributeError, TypeError):
+        pytest.fail("parser crashed on malformed state")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_metadata_decode_raises_only_its_own_error(text: str) -> None:
+    with contextlib.suppress(MetadataError):
+        IntakeState.decode(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=500))
+def test_command_text_parser_is_total(text: str) -> None:
+    parsed = parse_command_text(text)
+    assert len(parsed.arg) <= 200 and "\n" not in parsed.raw
+
+
+# ------------------------------------------------------------------ Slack faults
+
+
+def test_connection_reset_then_recovery_delivers_once(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.fake.inject("chat.postMessage", reset=True, times=4, channel="C1")
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    for _ in range(3):
+        bot.clock.advance(timedelta(minutes=5))
+        runner.tick()
+    assert len(checkin_posts(bot)) == 1
+
+
+def test_slow_answer_past_the_client_timeout_is_retried(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    # longer than SLACK_TIMEOUT_SECONDS=3 in the harness; Slack may or may not have posted
+    bot.fake.inject("chat.postMessage", delay=3.5, times=1, channel="C1")
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    for _ in range(3):
+        bot.clock.advance(timedelta(minutes=5))
+        runner.tick()
+    posts = checkin_posts(bot)
+    assert len(posts) == 1  # the slow one was answered; the retry found it by its marker
