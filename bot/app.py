@@ -39,13 +39,28 @@ def make_client(token: str | None, deps: Deps, *, wait_on_rate_limit: bool = Tru
 
 def create_app(deps: Deps, *, token_verification: bool = True) -> App:
     settings = deps.settings
+    oauth_settings = None
+    if settings.oauth and deps.installation_store is not None:
+        from slack_bolt.oauth.oauth_settings import OAuthSettings
+
+        oauth_settings = OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=[s.strip() for s in settings.slack_scopes.split(",") if s.strip()],
+            installation_store=deps.installation_store,
+            state_store=deps.state_store,
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
+        )
     app = App(
-        client=make_client(settings.slack_bot_token, deps),
+        client=make_client(None if oauth_settings else settings.slack_bot_token, deps),
+        oauth_settings=oauth_settings,
         signing_secret=settings.slack_signing_secret,
         # Acks are sent as soon as the ack function returns; slow work runs in lazy
         # listeners. This avoids Bolt's polling loop before each ack.
         process_before_response=True,
-        token_verification_enabled=token_verification and bool(settings.slack_bot_token),
+        token_verification_enabled=(token_verification and bool(settings.slack_bot_token)
+                                    and oauth_settings is None),
         raise_error_for_unhandled_request=False,
     )
     errors.register(app)

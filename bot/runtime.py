@@ -26,11 +26,20 @@ def configure_logging(level: str) -> None:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
-def build_deps(settings: Settings) -> Deps:
+def build_deps(settings: Settings, clock: Any = None) -> Deps:
     from bot.db.session import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)
-    return Deps(settings=settings, sessions=make_session_factory(engine))
+    installations = states = None
+    if settings.oauth:
+        from bot.oauth import make_stores
+
+        assert settings.slack_client_id and settings.encryption_key
+        installations, states = make_stores(engine, client_id=settings.slack_client_id,
+                                            encryption_key=settings.encryption_key)
+    extra = {"clock": clock} if clock is not None else {}
+    return Deps(settings=settings, sessions=make_session_factory(engine),
+                installation_store=installations, state_store=states, **extra)
 
 
 def missing_tokens_message(settings: Settings) -> str:
@@ -65,7 +74,7 @@ def start_scheduler(deps: Deps) -> Any:
     from bot.scheduling.runner import SchedulerRunner
 
     client = make_client(deps.settings.slack_bot_token, deps, wait_on_rate_limit=False)
-    runner = SchedulerRunner(deps, client)
+    runner = SchedulerRunner(deps, client)  # in OAuth mode it picks each team's token
     runner.start()
     return runner
 

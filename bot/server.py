@@ -91,6 +91,7 @@ class HttpServer:
             channel_timeout=30,
         )
         self._thread: threading.Thread | None = None
+        self._stopping = False
 
     @property
     def port(self) -> int:
@@ -104,13 +105,21 @@ class HttpServer:
     def serve_forever(self) -> None:
         self._server.run()
 
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._stopping:  # closing the socket under the loop ends it this way
+                raise
+
     def start(self) -> HttpServer:
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="http", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop accepting, let in-flight requests finish, then close."""
+        self._stopping = True
         self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)  # type: ignore[union-attr]
         self._server.close()
         if self._thread:

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None,
+                                            validation_alias="SLACK_CLIENT_SECRET")
+    slack_scopes: str = Field(
+        default="commands,chat:write,channels:join,channels:history,groups:history,"
+                "channels:read,groups:read,im:write,users:read,files:write",
+        validation_alias="SLACK_SCOPES")
+    encryption_key: str | None = Field(default=None, validation_alias="ENGAGEMENT_ENCRYPTION_KEY")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, validation_alias="SLACK_API_URL")
     slack_timeout_seconds: float = Field(default=10.0, validation_alias="SLACK_TIMEOUT_SECONDS")
 
@@ -91,10 +99,18 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
 
+    @property
+    def oauth(self) -> bool:
+        """Multi-workspace mode: installs through /slack/install instead of one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret) and not self.socket_mode
+
     def missing_for_run(self) -> list[str]:
         """Which variables are missing for the bot to talk to Slack, in the mode chosen."""
         missing = []
-        if not self.slack_bot_token:
+        if self.oauth:
+            if not self.encryption_key:
+                missing.append("ENGAGEMENT_ENCRYPTION_KEY")
+        elif not self.slack_bot_token:
             missing.append("SLACK_BOT_TOKEN")
         if not self.socket_mode and not self.slack_signing_secret:
             missing.append("SLACK_SIGNING_SECRET")

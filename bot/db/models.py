@@ -201,3 +201,17 @@ class HealthAnswer(Base):
     dimension: Mapped[str] = mapped_column(String(32))
     rating: Mapped[str] = mapped_column(String(8))
     answered_at: Mapped[datetime]
+
+
+# slack_sdk's OAuth tables (installations, bots, OAuth states) live in our database too, so
+# Alembic creates and migrates them with everything else.
+def _register_slack_tables() -> None:
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+    SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
+
+
+_register_slack_tables()

@@ -109,9 +109,9 @@ class SchedulerRunner:
         if handler is None:
             self._finish(job, error=f"no handler for job kind {job.kind!r}", retry_at=None)
             return
-        ctx = JobContext(deps=self.deps, client=self.client, job=job, now=now,
-                         channel_blocked_until=self._blocked_until)
         try:
+            ctx = JobContext(deps=self.deps, client=self.client_for(job.team_id), job=job,
+                             now=now, channel_blocked_until=self._blocked_until)
             handler(ctx)
         except Deferred as d:
             self._finish(job, error=d.reason, retry_at=d.until, count_attempt=False)
@@ -140,6 +140,19 @@ class SchedulerRunner:
         else:
             with self.deps.sessions.begin() as session:
                 queue.complete(session, job.id, self.worker_id, now=self.deps.clock())
+
+    def client_for(self, team_id: str) -> WebClient:
+        """The shared client (single workspace), or one with the team's installed token."""
+        store = self.deps.installation_store
+        if store is None:
+            return self.client
+        bot = store.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise WorkspaceGone("not_installed")
+        client = WebClient(token=bot.bot_token, base_url=self.client.base_url,
+                           timeout=self.client.timeout)
+        client.retry_handlers = list(self.client.retry_handlers)
+        return client
 
     def _finish(self, job: queue.ClaimedJob, *, error: str, retry_at: datetime | None,
                 count_attempt: bool = True) -> None:

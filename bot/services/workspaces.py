@@ -67,6 +67,10 @@ def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
         for row in session.scalars(select(m.Assessment).where(
                 m.Assessment.team_id == team_id, m.Assessment.followups_status != "stopped")):
             row.followups_status = "stopped"
+    store = deps.installation_store
+    if store is not None and reason in ("app_uninstalled", "tokens_revoked", "token_revoked",
+                                        "not_installed", "account_inactive", "invalid_auth"):
+        store.delete_all(enterprise_id=None, team_id=team_id)  # no token stays behind
     log.warning("team %s: follow-ups stopped (%s)", team_id, reason)
     del now
 

@@ -16,7 +16,7 @@ def test_upgrade_reaches_head_and_matches_models(db_url: str) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diffs == [], f"models and migrations disagree: {diffs}"
-    assert head() == "0002"
+    assert head() == "0003"
 
 
 def test_normalize_url() -> None:

@@ -33,9 +33,10 @@ def signature(secret: str, timestamp: str, body: str) -> str:
 
 
 class SlackSender:
-    def __init__(self, url: str, signing_secret: str) -> None:
+    def __init__(self, url: str, signing_secret: str, response_url: str | None = None) -> None:
         self.url = url
         self.secret = signing_secret
+        self.response_url = response_url or "https://hooks.slack.invalid/commands/x"
 
     def send(self, body: str, content_type: str, *, timestamp: int | None = None,
              bad_signature: bool = False, retry_num: int | None = None,
@@ -65,8 +66,10 @@ class SlackSender:
     # ------------------------------------------------------------------ payloads
     def command(self, text: str = "", *, user_id: str = "U1", channel_id: str = "C1",
                 team_id: str = TEAM, trigger_id: str | None = None, **kw: Any) -> Response:
-        return self.form(command_fields(text, user_id=user_id, channel_id=channel_id,
-                                        team_id=team_id, trigger_id=trigger_id), **kw)
+        fields = command_fields(text, user_id=user_id, channel_id=channel_id,
+                                team_id=team_id, trigger_id=trigger_id)
+        fields["response_url"] = self.response_url
+        return self.form(fields, **kw)
 
     def view_submission(self, view: dict[str, Any], values: dict[str, Any], *,
                         user_id: str = "U1", team_id: str = TEAM, **kw: Any) -> Response:

@@ -126,6 +126,10 @@ class FakeSlack:
         assert self._server
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
+    @property
+    def response_url(self) -> str:
+        return self.base_url.replace("/api/", "/response/commands")
+
     # ------------------------------------------------------------------ configuration
     def add_channel(self, channel_id: str, **kw: Any) -> Channel:
         ch = Channel(id=channel_id, **kw)
@@ -182,6 +186,12 @@ class FakeSlack:
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length).decode() if length else ""
         method = req.path.split("/api/", 1)[-1].split("?")[0]
+        if req.path.startswith("/response/"):  # response_url posts (ephemeral replies)
+            args = self._parse(raw, req.headers.get("Content-Type", ""))
+            self._record(Call(method="response_url", args=args, token=None,
+                              received_at=time.monotonic(), response={"ok": True}))
+            self._send(req, 200, {"ok": True})
+            return
         auth = req.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else None
         args = self._parse(raw, req.headers.get("Content-Type", ""))
@@ -264,7 +274,7 @@ class FakeSlack:
                 ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if method not in REQUIRED:
             return 200, {"ok": False, "error": "unknown_method"}, {}
-        if not token:
+        if not token and method != "oauth.v2.access":  # OAuth uses client id + secret
             return 200, {"ok": False, "error": "not_authed"}, {}
         if token in self.revoked_tokens:
             return 200, {"ok": False, "error": "token_revoked"}, {}
@@ -415,6 +425,16 @@ class FakeSlack:
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(args["users"]).split(",")[0][1:]}}
+
+    def _m_oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        code = str(args["code"])
+        if code == "bad":
+            return {"ok": False, "error": "invalid_code"}
+        team = code.split("-")[0] if "-" in code else "T2"
+        return {"ok": True, "access_token": f"xoxb-{team}-installed", "token_type": "bot",
+                "scope": "commands,chat:write", "bot_user_id": "UBOT2", "app_id": "A1",
+                "team": {"id": team, "name": "Second team"}, "enterprise": None,
+                "authed_user": {"id": "UINSTALLER"}, "is_enterprise_install": False}
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args["user"]))

@@ -12,8 +12,8 @@ import pytest
 
 from bot.app import create_app, make_client
 from bot.db.migrate import upgrade
-from bot.db.session import make_engine, make_session_factory
 from bot.deps import Deps
+from bot.runtime import build_deps
 from bot.server import HttpServer, WsgiApp
 from bot.settings import Settings
 from tests.fakeslack.client import SlackSender, fill
@@ -84,11 +84,11 @@ def start_bot(fake: FakeSlack, db_url: str, **overrides: Any) -> Bot:
     upgrade(db_url)
     clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     settings = settings_for(fake, db_url, **overrides)
-    deps = Deps(settings=settings, sessions=make_session_factory(make_engine(db_url)),
-                clock=clock)
+    deps = build_deps(settings, clock=clock)
     app = create_app(deps)
     server = HttpServer(WsgiApp(app), host="127.0.0.1", port=0, threads=8).start()
-    return Bot(deps=deps, server=server, slack=SlackSender(server.url + "/slack/events", SECRET),
+    sender = SlackSender(server.url + "/slack/events", SECRET, response_url=fake.response_url)
+    return Bot(deps=deps, server=server, slack=sender,
                fake=fake, clock=clock, app=app)
 
 
