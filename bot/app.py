@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import errors
 from bot.deps import Deps
-from bot.listeners import actions, commands, events, home, views
+from bot.listeners import actions, commands, events, home, logging_mw, views
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
         raise_error_for_unhandled_request=False,
     )
     errors.register(app)
+    logging_mw.register(app)
     commands.register(app, deps)
     views.register(app, deps)
     actions.register(app, deps)

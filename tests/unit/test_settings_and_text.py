@@ -78,3 +78,17 @@ def test_run_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "SLACK_BOT_TOKEN" in proc.stderr and "manifest.yml" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_request_log_line_names_ids_only() -> None:
+    from bot.listeners.logging_mw import describe
+
+    body = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"},
+            "actions": [{"action_id": "checkin_open", "value": "secret text"}],
+            "token": "xoxb-should-not-appear"}
+    fields = describe(body)
+    assert fields == {"kind": "block_actions", "team": "T1", "user": "U1",
+                      "what": "checkin_open"}
+    assert "secret" not in str(fields) and "xoxb" not in str(fields)
+    assert describe({"command": "/engagement", "team_id": "T2", "user_id": "U2"})["what"] \
+        == "/engagement"
