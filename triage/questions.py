@@ -79,34 +79,18 @@ PRIORITIES: Final[dict[str, str]] = {
 WEIGHTS: Final[dict[str, str]] = {"low": "Low", "medium": "Medium", "high": "High"}
 
 # ---------------------------------------------------------------- the verdict's words
+# (factor labels and short model names for tables live in triage/tables.py)
 MODELS: Final[dict[str, str]] = {
     "staff_augmentation": "Staff augmentation",
     "product_delivery": "Product delivery",
     "managed_services": "Managed services",
     "managed_marketplace": "Managed marketplace",
 }
-MODELS_SHORT: Final[dict[str, str]] = {
-    "staff_augmentation": "Staff aug",
-    "product_delivery": "Product",
-    "managed_services": "Managed",
-    "managed_marketplace": "Marketpl",
-}
 KINDS: Final[dict[str, str]] = {
     "ownership": "Ownership bottleneck",
     "capacity": "Capacity bottleneck",
     "mixed": "Ownership and capacity",
     "unclear": "No clear bottleneck yet",
-}
-FACTORS: Final[dict[str, str]] = {
-    "cost_predictability": "Predictable cost",
-    "speed_to_productivity": "Speed to output",
-    "governance_risk": "Governance & risk",
-    "flexibility": "Flexibility",
-    "knowledge_retention": "Knowledge kept",
-    "process_maturity": "Process & quality",
-    "strategic_control": "Control",
-    "management_burden": "Load off managers",
-    "bottleneck_fit": "Fits the bottleneck",
 }
 RISKS: Final[dict[str, str]] = {
     "contractor_sprawl": "Contractor sprawl",

@@ -7,6 +7,7 @@ from typing import Any
 from bot.ids import Action
 from bot.views.blocks import Block, actions, button, context, divider, header, message, section
 from triage import questions as Q
+from triage import tables as T
 from triage.models import Assessment
 
 STATUS_BLOCK = "assessment_status"
@@ -62,14 +63,14 @@ def with_status(parent: dict[str, Any], status_line: str) -> dict[str, Any]:
 def matrix_text(a: Assessment) -> str:
     ranking = a.recommendation.ranking
     factors = list(ranking[0].factors)
-    head = f"{'Factor':<20}{'Wt':>4}" + "".join(f"{Q.MODELS_SHORT[r.model.value]:>10}"
+    head = f"{'Factor':<23}{'Weight':>6}" + "".join(f"{T.MODEL_SHORT[r.model.value]:>12}"
                                               for r in ranking)
     rows = [head]
     for f in factors:
         w = ranking[0].factors[f].weight
-        rows.append(f"{Q.FACTORS.get(f, f)[:20]:<20}{w:>4g}" + "".join(
-            f"{r.factors[f].score:>10}" for r in ranking))
-    rows.append(f"{'Weighted score':<24}" + "".join(f"{r.score:>10.2f}" for r in ranking))
+        rows.append(f"{T.FACTOR_LABELS.get(f, f)[:23]:<23}{w:>6g}" + "".join(
+            f"{r.factors[f].score:>12}" for r in ranking))
+    rows.append(f"{'Weighted score':<29}" + "".join(f"{r.score:>12.2f}" for r in ranking))
     return "```\n" + "\n".join(rows) + "\n```"
 
 

@@ -92,3 +92,18 @@ def test_request_log_line_names_ids_only() -> None:
     assert "secret" not in str(fields) and "xoxb" not in str(fields)
     assert describe({"command": "/engagement", "team_id": "T2", "user_id": "U2"})["what"] \
         == "/engagement"
+
+
+def test_matrix_text_shows_all_models_and_factors_aligned() -> None:
+    from pathlib import Path
+
+    from bot.views.recommendation import matrix_text
+    from triage import assess, load_intake
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "wants_hands_needs_owner.yaml"
+    text = matrix_text(assess(load_intake(example.read_text())))
+    lines = text.strip("`\n").splitlines()
+    assert len({len(line) for line in lines}) == 1  # every row the same width
+    assert len(lines) == 1 + 9 + 1  # header, 8 factors + fit, total
+    for short in ("Staff aug", "Product del", "Managed svc", "Marketplace"):
+        assert short in lines[0]
