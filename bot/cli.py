@@ -119,6 +119,19 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    from bot import runtime
+    from bot.services.workspaces import purge_team
+
+    if not args.yes:
+        print(f"This deletes every assessment, check-in and health check of {args.team}. "
+              "Run again with --yes to do it.", file=sys.stderr)
+        return 2
+    counts = purge_team(runtime.build_deps(_settings()), args.team)
+    print("deleted: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="engagement-bot",
@@ -143,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--out", help="file to write (default: stdout)")
     p.set_defaults(func=_export)
+
+    p = sub.add_parser("purge", help="delete all data of one workspace (on its request)")
+    p.add_argument("--team", required=True, help="Slack team id (T...)")
+    p.add_argument("--yes", action="store_true", help="really delete")
+    p.set_defaults(func=_purge)
 
     p = sub.add_parser("db", help="database commands")
     db_sub = p.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

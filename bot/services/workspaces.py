@@ -78,3 +78,27 @@ def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
 def _checkin_ids(session: Any, assessment_id: int) -> list[int]:
     return list(session.scalars(select(m.Checkin.id).where(
         m.Checkin.assessment_id == assessment_id)))
+
+
+def purge_team(deps: Deps, team_id: str) -> dict[str, int]:
+    """Delete everything stored for a workspace (on request, or after uninstalling)."""
+    from sqlalchemy import delete
+
+    counts: dict[str, int] = {}
+    with deps.sessions.begin() as session:
+        run_ids = select(m.HealthRun.id).where(m.HealthRun.team_id == team_id)
+        for name, stmt in (
+            ("health_answers", delete(m.HealthAnswer).where(m.HealthAnswer.run_id.in_(run_ids))),
+            ("health_runs", delete(m.HealthRun).where(m.HealthRun.team_id == team_id)),
+            ("health_checks", delete(m.HealthCheck).where(m.HealthCheck.team_id == team_id)),
+            ("checkins", delete(m.Checkin).where(m.Checkin.team_id == team_id)),
+            ("assessments", delete(m.Assessment).where(m.Assessment.team_id == team_id)),
+            ("jobs", delete(m.Job).where(m.Job.team_id == team_id)),
+            ("processed_requests",
+             delete(m.ProcessedRequest).where(m.ProcessedRequest.team_id == team_id)),
+        ):
+            counts[name] = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    if deps.installation_store is not None:
+        deps.installation_store.delete_all(enterprise_id=None, team_id=team_id)
+    log.warning("team %s: all data purged %s", team_id, counts)
+    return counts

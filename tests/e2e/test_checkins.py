@@ -300,3 +300,23 @@ def test_history_and_export(bot: Bot, capsys, monkeypatch) -> None:
     assert out[0].startswith("assessment_id,") and len(out) == 3  # header + 2 check-ins
     assert main(["export", "--team", "TOTHER", "--format", "json"]) == 0
     assert capsys.readouterr().out.strip() == "[]"  # another workspace sees nothing
+
+
+def test_purge_deletes_one_workspace_only(bot: Bot, monkeypatch, capsys) -> None:
+    posted(bot)
+    with bot.deps.sessions.begin() as s:
+        other = s.query(m.Assessment).one()
+        s.add(m.Assessment(team_id="T9", user_id="U9", channel_id="C9", engagement="Other",
+                           answers={}, verdict={}, bottleneck_kind="capacity",
+                           model="staff_augmentation", confidence=0.5,
+                           created_at=other.created_at, updated_at=other.created_at))
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", bot.deps.settings.database_url)
+    assert main(["purge", "--team", "T1"]) == 2  # asks for --yes first
+    assert main(["purge", "--team", "T1", "--yes"]) == 0
+    assert "assessments 1" in capsys.readouterr().out
+    with bot.deps.sessions() as s:
+        assert [a.team_id for a in s.query(m.Assessment)] == ["T9"]
+        assert s.query(m.Job).filter_by(team_id="T1").count() == 0
+        assert s.query(m.Checkin).count() == 0
