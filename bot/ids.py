@@ -33,3 +33,23 @@ class Action(StrEnum):
     SNOOZE_WEEK = "followups_snooze_week"
     STOP_FOLLOWUPS = "followups_stop"
     HEALTH_RATE = "health_rate"
+
+
+class BlockId(StrEnum):
+    """``block_id`` of blocks outside the answer fields (answer inputs use their field path).
+
+    Stable: the bot finds blocks by these when it reads modal state or edits a message.
+    """
+
+    INTAKE_STEP = "intake_step"
+    INTAKE_POST_CHANNEL = "post_channel"
+    INTAKE_CADENCE = "checkin_cadence"
+    INTAKE_CADENCE_CUSTOM = "checkin_cadence_custom"
+    INTAKE_NAV = "intake_nav"
+    ASSESSMENT_VERDICT = "assessment_verdict"
+    ASSESSMENT_MODEL = "assessment_model"
+    ASSESSMENT_MISMATCH = "assessment_mismatch"
+    ASSESSMENT_ASKED_BY = "assessment_asked_by"
+    ASSESSMENT_STATUS = "assessment_status"
+    ASSESSMENT_ACTIONS = "assessment_actions"
+    RETRY_POST = "retry"

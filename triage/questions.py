@@ -8,6 +8,37 @@ from __future__ import annotations
 
 from typing import Final
 
+# ---------------------------------------------------------------- the questions
+# field path: (label, hint or "" for none). Labels are at most 2,000 characters in Slack;
+# keep them short enough to read on a phone.
+FIELD_QUESTIONS: Final[dict[str, tuple[str, str]]] = {
+    "engagement": ("What should we call this piece of work?",
+                   "Optional. A short name, like Checkout revamp."),
+    "stated_need": ("What kind of help are you thinking of?", ""),
+    "slowdown": ("What slows the path from a decision to shipped value?",
+                 "The one that costs you most today. This answer matters most."),
+    "duration": ("How long do you expect to need help?", ""),
+    "strategic_importance": ("How central is this work to your product?", ""),
+    "notes": ("Anything else I should know?",
+              "Optional. Kept with the verdict, for you and whoever reads it later."),
+}
+
+# The two inputs on step 1 that are not answers: where to post, and when to check in.
+POST_CHANNEL_QUESTION: Final = ("Where should I post the verdict?",
+                                "Anyone in that channel can read it. The details go in a thread.")
+CADENCE_QUESTION: Final = ("When should I check in on how it's going?", "")
+CADENCE_CUSTOM_QUESTION: Final = (
+    "Your own check-in times",
+    "Only used with \"My own times\". Time after the verdict, with commas: 7d, 30d "
+    "(units: s, m, h, d, w).",
+)
+# "{default}" is filled in with the deployment's default offsets, e.g. "2 weeks and 6 weeks".
+CADENCES: Final[dict[str, str]] = {
+    "default": "After {default}",
+    "none": "Don't check in",
+    "custom": "My own times (below)",
+}
+
 STATED_NEED: Final[dict[str, str]] = {
     "more_engineers": "More engineers on the team",
     "own_outcome": "A team that owns an outcome end to end",
@@ -100,6 +131,17 @@ RISKS: Final[dict[str, str]] = {
     "security_access": "Access exposure",
     "vendor_lock_in": "Vendor lock-in",
     "management_overhead": "Management overhead",
+}
+
+SYMPTOM_GROUPS: Final[dict[str, str]] = {
+    "ownership": "Signs that nobody owns the outcome",
+    "risk": "Signs of trouble with outside help",
+}
+# Which way an answer pushed the verdict (Evidence.leans).
+LEANS: Final[dict[str, str]] = {
+    "ownership": "points to ownership",
+    "capacity": "points to capacity",
+    "context": "context",
 }
 
 # ---------------------------------------------------------------- modal steps
