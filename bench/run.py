@@ -229,14 +229,49 @@ def bench_scheduler(quick: bool) -> list[str]:
     return lines
 
 
+def bench_home(quick: bool) -> list[str]:
+    """App Home render (query + build + views.publish) with many assessments in one team."""
+    from bot.app import make_client
+    from bot.db import models as m
+    from bot.services import home
+
+    n = 2000 if quick else 10_000
+    times = []
+    with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:
+        bot = start_bot(fake, f"sqlite:///{tmp}/home.db")
+        bot.server.stop()
+        now = bot.clock()
+        with bot.deps.sessions.begin() as s:
+            for i in range(n):
+                a = m.Assessment(team_id="T1", user_id="U1" if i % 2 else f"U{i}",
+                                 channel_id="C1", engagement=f"E{i}", answers={}, verdict={},
+                                 bottleneck_kind="ownership", model="product_delivery",
+                                 confidence=0.9, created_at=now + timedelta(seconds=i),
+                                 updated_at=now)
+                s.add(a)
+                s.flush()
+                for seq in (1, 2):
+                    s.add(m.Checkin(team_id="T1", assessment_id=a.id, seq=seq, of_total=2,
+                                    due_at=now + timedelta(days=14 * seq), status="scheduled",
+                                    created_at=now))
+        client = make_client(TOKEN, bot.deps)
+        for page in [0] * 30 + [n // 20]:
+            start = time.monotonic()
+            home.publish(client, bot.deps, team_id="T1", user_id="U1", page=page)
+            times.append(time.monotonic() - start)
+    return [f"## App Home with {n} assessments in one workspace ({n // 2} of them the user's)",
+            f"render+publish p50 {pct(times, 50) * 1000:.1f} ms, p99 {pct(times, 99) * 1000:.1f}"
+            f" ms (n={len(times)}, includes users.info and views.publish round trips)"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=["http", "submit", "scheduler"])
+    parser.add_argument("--only", choices=["http", "submit", "home", "scheduler"])
     args = parser.parse_args()
     out = [f"# Benchmarks {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
            f"({os.cpu_count()} cores, Python {platform.python_version()})"]
-    for name, fn in (("http", bench_http), ("submit", bench_submit),
+    for name, fn in (("http", bench_http), ("submit", bench_submit), ("home", bench_home),
                      ("scheduler", bench_scheduler)):
         if args.only in (None, name):
             out += fn(args.quick)

@@ -33,6 +33,8 @@ class Action(StrEnum):
     SNOOZE_WEEK = "followups_snooze_week"
     STOP_FOLLOWUPS = "followups_stop"
     HEALTH_RATE = "health_rate"
+    HOME_NEWER = "home_page_newer"
+    HOME_OLDER = "home_page_older"
 
 
 class BlockId(StrEnum):

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.errors import guarded
+from bot.ids import Action
 from bot.services import home as home_service
 
 
@@ -18,4 +19,11 @@ def register(app: App, deps: Deps) -> None:
             return
         home_service.publish(client, deps, team_id=body["team_id"], user_id=event["user"])
 
+    def page(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        home_service.publish(client, deps, team_id=body["team"]["id"],
+                             user_id=body["user"]["id"],
+                             page=max(0, int(action.get("value") or 0)))
+
     app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[guarded(home_opened)])
+    for action_id in (Action.HOME_NEWER, Action.HOME_OLDER):
+        app.action(action_id.value)(ack=lambda ack: ack(), lazy=[guarded(page)])

@@ -12,8 +12,24 @@ BUTTON_TEXT_MAX = 75
 HEADER_MAX = 150
 
 
+TITLE_MAX = 24
+LABEL_MAX = 2000
+FALLBACK_MAX = 3000
+
+
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters, with an ellipsis when something was cut."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def esc(text: str) -> str:
+    """Text people typed, made safe for mrkdwn: no mentions, links or @channel pings."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code_block(text: str, limit: int = SECTION_TEXT_MAX) -> str:
+    """A monospace block that stays closed even when clipped."""
+    return "```\n" + clip(text, limit - 8) + "\n```"
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
@@ -69,4 +85,4 @@ def actions(block_id: str, *elements: dict[str, Any]) -> Block:
 
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message payload: blocks plus the plain-text fallback Slack shows in notifications."""
-    return {"text": clip(text, 3000), "blocks": blocks}
+    return {"text": clip(text, FALLBACK_MAX), "blocks": blocks}

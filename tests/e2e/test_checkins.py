@@ -276,10 +276,32 @@ def test_uninstall_event_stops_schedules(bot: Bot) -> None:
 
 
 def test_app_home_lists_assessments(bot: Bot) -> None:
+    bot.fake.add_user("U1", tz="America/New_York")
     posted(bot)
     bot.slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
     home = bot.fake.wait_for("views.publish")[-1]
-    assert home.args["user_id"] == "U1" and "Checkout revamp" in str(home.args["view"])
+    view = str(home.args["view"])
+    assert home.args["user_id"] == "U1" and "Checkout revamp" in view
+    # posted Mon 2 Mar 09:00 UTC; the first check-in is 14 days later, 16 March, after the
+    # US switch to daylight time on 8 March: 09:00 UTC is 05:00 in New York
+    assert "next check-in Mon 16 Mar 05:00 your time" in view
+
+
+def test_app_home_pages_through_many_assessments(bot: Bot) -> None:
+    with bot.deps.sessions.begin() as s:
+        now = bot.clock()
+        for i in range(25):
+            s.add(m.Assessment(team_id="T1", user_id="U1", channel_id="C1",
+                               engagement=f"Work {i:02d}", answers={}, verdict={},
+                               bottleneck_kind="capacity", model="staff_augmentation",
+                               confidence=0.5, created_at=now + timedelta(minutes=i),
+                               updated_at=now))
+    bot.slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    first = str(bot.fake.wait_for("views.publish")[-1].args["view"])
+    assert "Work 24" in first and "Work 14" not in first and "Older" in first
+    bot.slack.block_action("home_page_older", "1", block_id="home_pages", user_id="U1")
+    second = str(bot.fake.wait_for("views.publish", count=2)[-1].args["view"])
+    assert "Work 14" in second and "Work 24" not in second and "Newer" in second
 
 
 def test_history_and_export(bot: Bot, capsys, monkeypatch) -> None:
