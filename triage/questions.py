@@ -23,6 +23,16 @@ FIELD_QUESTIONS: Final[dict[str, tuple[str, str]]] = {
               "Optional. Kept with the verdict, for you and whoever reads it later."),
 }
 
+# The same fields, named in a few words (in the verdict's evidence).
+FIELD_SHORT: Final[dict[str, str]] = {
+    "engagement": "Name",
+    "stated_need": "Help you asked for",
+    "slowdown": "What slows you down",
+    "duration": "How long",
+    "strategic_importance": "How central the work is",
+    "notes": "Notes",
+}
+
 # The two inputs on step 1 that are not answers: where to post, and when to check in.
 POST_CHANNEL_QUESTION: Final = ("Where should I post the verdict?",
                                 "Anyone in that channel can read it. The details go in a thread.")

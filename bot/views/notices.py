@@ -1,13 +1,28 @@
-"""Short modals and messages about what happened: posting, posted, could not post, refused."""
+"""Short texts and modals about what happened: posting, posted, could not post, refused,
+something broke. Texts are mrkdwn strings for ephemerals and DMs; ``*_modal`` are views.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bot.ids import Action
-from bot.views.blocks import actions, button, plain, section
+from bot.ids import Action, BlockId
+from bot.views.blocks import actions, button, clip, esc, plain, section
 
 TITLE = "Engagement triage"
+BOT_NAME = "@Engagement Triage"
+
+# Why the bot could not post in a channel (the reasons bot.services.slack_io reports).
+CANNOT_POST: dict[str, str] = {
+    "not_member": ("I'm not in <#{channel}> and can't join it by myself (it's probably "
+                   "private). Invite me there with `/invite {bot}`, then try again."),
+    "not_found": "I can't find <#{channel}>, or I'm not allowed to see it. Pick another "
+                 "channel, or invite me there with `/invite {bot}`.",
+    "archived": "<#{channel}> is archived, so I can't post there. Pick another channel.",
+    "restricted": "This workspace doesn't let me post in <#{channel}>. Pick another channel, "
+                  "or ask an admin.",
+}
+CANNOT_POST_OTHER = "I couldn't post in <#{channel}>. Try again in a minute."
 
 
 class PostOutcome(Protocol):
@@ -18,25 +33,61 @@ class PostOutcome(Protocol):
     problem: str | None
 
 
+# ------------------------------------------------------------------ texts
+
+
+def cannot_post(channel_id: str, reason: str) -> str:
+    """Why the verdict is not in ``channel_id``, and what to do about it."""
+    return CANNOT_POST.get(reason, CANNOT_POST_OTHER).format(channel=esc(channel_id),
+                                                            bot=BOT_NAME)
+
+
+def posted(channel_id: str, permalink: str | None = None) -> str:
+    """'Posted your verdict in #channel: link'."""
+    link = f": <{permalink}|open it>" if permalink and _safe_url(permalink) else ""
+    return f"Posted your verdict in <#{esc(channel_id)}>{link}. The details are in its thread."
+
+
+def something_went_wrong(reference: str) -> str:
+    """No traceback, no internals: an apology, that nothing typed is lost, and a reference."""
+    return ("Sorry, something went wrong on my side and I couldn't finish that. Your answers "
+            f"are safe. If it keeps happening, share reference `{esc(reference)[:40]}` with "
+            "whoever runs this app.")
+
+
+def not_allowed(what: str) -> str:
+    """'Only the person who ran the assessment (or a workspace admin) can <what>.'"""
+    return f"Only the person who ran the assessment (or a workspace admin) can {what}."
+
+
+def _safe_url(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and not any(c in url for c in "<>|\n ")
+
+
+# ------------------------------------------------------------------ modals
+
+
 def _modal(blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "modal", "title": plain(TITLE, 24), "close": plain("Close"),
+    return {"type": "modal", "title": plain(TITLE, 24), "close": plain("Close", 24),
             "blocks": blocks}
 
 
 def posting_modal(channel_id: str) -> dict[str, Any]:
+    where = f" in <#{esc(channel_id)}>" if channel_id else ""
     return _modal([section(f":hourglass_flowing_sand: Thanks! Working out the verdict and "
-                           f"posting it in <#{channel_id}>…")])
+                           f"posting it{where}…")])
 
 
 def posted_modal(result: PostOutcome) -> dict[str, Any]:
     if result.ok:
-        link = f" (<{result.permalink}|open it>)" if result.permalink else ""
-        return _modal([section(f":white_check_mark: Posted your verdict in "
-                               f"<#{result.channel_id}>{link}. The details are in its thread.")])
+        return _modal([section(":white_check_mark: " + posted(result.channel_id,
+                                                               result.permalink))])
+    problem = result.problem or cannot_post(result.channel_id, "")
     return _modal([
-        section(f":warning: {result.problem}\n\nYour answers are saved; nothing is lost."),
-        actions("retry", button("Try again", Action.RETRY_POST.value,
-                                str(result.assessment_id), style="primary")),
+        section(f":warning: {clip(problem, 2500)}\n\nYour answers are saved; nothing is lost."),
+        actions(BlockId.RETRY_POST.value,
+                button("Try again", Action.RETRY_POST.value, str(result.assessment_id),
+                       style="primary")),
     ])
 
 
@@ -46,7 +97,3 @@ def problem_modal(message: str) -> dict[str, Any]:
 
 def info_modal(message: str) -> dict[str, Any]:
     return _modal([section(message)])
-
-
-def not_allowed(what: str) -> str:
-    return f"Only the person who ran the assessment (or a workspace admin) can {what}."
