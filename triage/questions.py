@@ -16,7 +16,7 @@ FIELD_QUESTIONS: Final[dict[str, tuple[str, str]]] = {
                    "Optional. A short name, like Checkout revamp."),
     "stated_need": ("What kind of help are you thinking of?", ""),
     "slowdown": ("What slows the path from a decision to shipped value?",
-                 "The one that costs you most today. This answer matters most."),
+                 "The one that costs you most today. This answer weighs the most."),
     "duration": ("How long do you expect to need help?", ""),
     "strategic_importance": ("How central is this work to your product?", ""),
     "notes": ("Anything else I should know?",
@@ -159,8 +159,8 @@ STEP_TITLES: Final[tuple[str, ...]] = (
     "The work", "How the team runs", "What you see", "What matters most",
 )
 STEP_INTROS: Final[tuple[str, ...]] = (
-    "A few questions, about five minutes. The one that matters most: *what slows the path "
-    "from a decision to shipped value?*",
+    "Four short pages, about five minutes. First, the work itself and where the verdict "
+    "should go.",
     "How much do you agree with each statement about this team, today?",
     "How often do you see these? Leave anything that never happens at *Never*.",
     "How much does each of these matter for this engagement?",
