@@ -68,11 +68,9 @@ def report(error: Exception, body: dict[str, Any], client: Any) -> None:
         detail = error.response.get("error") if isinstance(error, SlackApiError) else ""
         log.error("unhandled error ref=%s %s %s", ref, type(error).__name__, detail,
                   exc_info=error)
-        message = (
-            "Sorry, something went wrong on my side and I could not finish that. "
-            f"Your answers are safe. If it keeps happening, share reference `{ref}` "
-            "with whoever runs this app."
-        )
+        from bot.views.notices import something_went_wrong
+
+        message = something_went_wrong(ref)
     if user_id and client is not None:
         _tell(client, body, user_id, message)
 

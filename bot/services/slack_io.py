@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import ChannelUnavailable
+from bot.views import notices
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +44,8 @@ def slack_error(exc: SlackApiError) -> str:
 
 
 def channel_problem(channel_id: str, reason: str) -> ChannelUnavailable:
-    text = {
-        "not_found": f"I can't find the channel <#{channel_id}>, or I can't see it.",
-        "archived": f"<#{channel_id}> is archived, so I can't post there.",
-        "not_member": (
-            f"I'm not a member of <#{channel_id}> and can't join it by myself "
-            "(it is probably private). Invite me with `/invite @Engagement Triage` "
-            "in that channel, then try again."
-        ),
-        "restricted": f"This workspace does not let me post in <#{channel_id}>.",
-    }.get(reason, f"I couldn't post in <#{channel_id}>.")
-    return ChannelUnavailable(text, channel_id=channel_id, reason=reason)
+    return ChannelUnavailable(notices.cannot_post(channel_id, reason), channel_id=channel_id,
+                              reason=reason)
 
 
 def post_message(
