@@ -40,6 +40,9 @@ def register(app: App, deps: Deps) -> None:
         elif parsed.sub == "history":
             ack(response_type="ephemeral", text=history.channel_history_text(
                 deps, team_id=command["team_id"], channel_id=command["channel_id"]))
+        elif parsed.sub == "export":
+            ack(response_type="ephemeral",
+                text="I'll send you the export (CSV and JSON) as a direct message.")
         elif parsed.sub == "healthcheck":
             verb, _ = _health_verb(parsed.arg)
             if verb == "list":
@@ -62,6 +65,8 @@ def register(app: App, deps: Deps) -> None:
             intake_service.open_intake(client, deps, trigger_id=command["trigger_id"],
                                        team_id=team, user_id=user, channel_id=channel,
                                        engagement=parsed.arg)
+        elif parsed.sub == "export":
+            history.send_export(client, deps, team_id=team, user_id=user)
         elif parsed.sub == "healthcheck":
             verb, rest = _health_verb(parsed.arg)
             if verb in ("", "setup"):

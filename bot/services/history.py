@@ -40,11 +40,15 @@ def channel_history_text(deps: Deps, *, team_id: str, channel_id: str, limit: in
         return "Recent assessments here:\n" + "\n".join(lines)
 
 
-def export_rows(deps: Deps, *, team_id: str) -> list[dict[str, Any]]:
+def export_rows(deps: Deps, *, team_id: str, user_id: str | None = None
+                ) -> list[dict[str, Any]]:
+    """Every assessment of the team, or only ``user_id``'s own when given."""
     out: list[dict[str, Any]] = []
+    query = select(m.Assessment).where(m.Assessment.team_id == team_id)
+    if user_id is not None:
+        query = query.where(m.Assessment.user_id == user_id)
     with deps.sessions() as session:
-        for r in session.scalars(select(m.Assessment).where(m.Assessment.team_id == team_id)
-                                 .order_by(m.Assessment.id)):
+        for r in session.scalars(query.order_by(m.Assessment.id)):
             base = {"assessment_id": r.id, "created_at": r.created_at.isoformat(),
                     "user_id": r.user_id, "channel_id": r.channel_id,
                     "engagement": r.engagement, "bottleneck": r.bottleneck_kind,
@@ -66,8 +70,8 @@ def export_rows(deps: Deps, *, team_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def export(deps: Deps, *, team_id: str, fmt: str) -> str:
-    rows = export_rows(deps, team_id=team_id)
+def export(deps: Deps, *, team_id: str, fmt: str, user_id: str | None = None) -> str:
+    rows = export_rows(deps, team_id=team_id, user_id=user_id)
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
     buf = io.StringIO()
@@ -75,3 +79,24 @@ def export(deps: Deps, *, team_id: str, fmt: str) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
+
+
+def send_export(client: Any, deps: Deps, *, team_id: str, user_id: str) -> None:
+    """DM the requester a CSV and a JSON file of what they may see: their own assessments,
+    or the whole workspace's for an admin."""
+    from bot.services.followups import is_admin
+
+    scope = None if is_admin(client, user_id) else user_id
+    dm = client.conversations_open(users=user_id)["channel"]["id"]
+    count = len(export_rows(deps, team_id=team_id, user_id=scope))
+    who = "the whole workspace" if scope is None else "your assessments"
+    client.files_upload_v2(
+        channel=dm,
+        initial_comment=f"Here is the export of {who}: {count} row(s), with check-ins.",
+        file_uploads=[
+            {"content": export(deps, team_id=team_id, fmt="csv", user_id=scope),
+             "filename": "engagement-export.csv", "title": "Engagement export (CSV)"},
+            {"content": export(deps, team_id=team_id, fmt="json", user_id=scope),
+             "filename": "engagement-export.json", "title": "Engagement export (JSON)"},
+        ],
+    )

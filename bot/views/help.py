@@ -20,7 +20,8 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
      "pick, and check in later to see if the symptoms moved. Plain `/engagement` does the "
      "same."),
     ("history", "Recent verdicts in this channel, with how their check-ins went."),
-    ("export", "Your workspace's verdicts and check-ins as a file."),
+    ("export", "Your verdicts and their check-ins as CSV and JSON files, by direct message "
+     "(a workspace admin gets the whole workspace's)."),
     ("healthcheck", "Set up a recurring health check for the team in this channel: everyone "
      "rates a few things green, yellow or red, anonymously, and I post the results and the "
      "trend."),
@@ -28,7 +29,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
      "checks. Only the person who set one up, or a workspace admin, can change it."),
     ("help", "This message."),
 )
-COMING_SOON: frozenset[str] = frozenset({"export"})
+COMING_SOON: frozenset[str] = frozenset()
 
 INTRO = ("*Engagement triage* helps you pick the right kind of outside help, by finding "
          "what really slows your team down before you pay for more people.")

@@ -342,3 +342,21 @@ def test_purge_deletes_one_workspace_only(bot: Bot, monkeypatch, capsys) -> None
         assert [a.team_id for a in s.query(m.Assessment)] == ["T9"]
         assert s.query(m.Job).filter_by(team_id="T1").count() == 0
         assert s.query(m.Checkin).count() == 0
+
+
+def test_export_in_slack_dms_csv_and_json_of_what_you_may_see(bot: Bot) -> None:
+    posted(bot)
+    bot.fake.add_user("U1")
+    bot.fake.add_user("U2")
+    ack = bot.slack.command("export", user_id="U2").json()
+    assert ack["response_type"] == "ephemeral" and "direct message" in ack["text"]
+    done = bot.fake.wait_for("files.completeUploadExternal")[-1]
+    uploads = {bot.fake.upload_names[f["id"]]: bot.fake.uploads[f["id"]].decode()
+               for f in done.args["files"]}
+    assert set(uploads) == {"engagement-export.csv", "engagement-export.json"}
+    assert uploads["engagement-export.json"].strip() == "[]"  # U2 owns nothing here
+    bot.slack.command("export", user_id="U1")
+    done = bot.fake.wait_for("files.completeUploadExternal", count=2)[-1]
+    csv_text = next(bot.fake.uploads[f["id"]].decode() for f in done.args["files"]
+                    if bot.fake.upload_names[f["id"]].endswith(".csv"))
+    assert "Checkout revamp" in csv_text and done.args["channel_id"].startswith("D")

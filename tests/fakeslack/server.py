@@ -23,7 +23,7 @@ from tests.fakeslack import schemas
 METHODS_DIR = schemas.shared_dir() / "slack-schemas/web-api-methods"
 EXTRA_METHODS = {"conversations.open": ["users"], "oauth.v2.access": ["code"],
                  "conversations.replies": ["channel", "ts"]}
-JSON_ARGS = {"blocks", "view", "attachments", "metadata"}
+JSON_ARGS = {"blocks", "view", "attachments", "metadata", "files"}
 
 
 def _required_args() -> dict[str, list[str]]:
@@ -87,6 +87,8 @@ class FakeSlack:
         self._view_ids = itertools.count(1)
         self.views: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.upload_names: dict[str, str] = {}
         self._rate: float | None = None
         self._last_post: dict[str, float] = {}
         self.rate_limited = 0
@@ -186,6 +188,19 @@ class FakeSlack:
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length).decode() if length else ""
         method = req.path.split("/api/", 1)[-1].split("?")[0]
+        if req.path.startswith("/upload/"):  # the file upload URL handed out above
+            file_id = req.path.rsplit("/", 1)[-1]
+            with self._cond:
+                self.uploads[file_id] = raw.encode()
+            self._record(Call(method="file_upload", args={"file_id": file_id}, token=None,
+                              received_at=time.monotonic(), response={"ok": True}))
+            body = f"OK - {length}".encode()
+            req.send_response(200)
+            req.send_header("Content-Type", "text/plain")
+            req.send_header("Content-Length", str(len(body)))
+            req.end_headers()
+            req.wfile.write(body)
+            return
         if req.path.startswith("/response/"):  # response_url posts (ephemeral replies)
             args = self._parse(raw, req.headers.get("Content-Type", ""))
             self._record(Call(method="response_url", args=args, token=None,
@@ -435,6 +450,20 @@ class FakeSlack:
                 "scope": "commands,chat:write", "bot_user_id": "UBOT2", "app_id": "A1",
                 "team": {"id": team, "name": "Second team"}, "enterprise": None,
                 "authed_user": {"id": "UINSTALLER"}, "is_enterprise_install": False}
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._view_ids):08d}"
+        self.upload_names[file_id] = str(args["filename"])
+        return {"ok": True, "file_id": file_id,
+                "upload_url": self.base_url.replace("/api/", f"/upload/{file_id}")}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args["files"]
+        missing = [f["id"] for f in files if f["id"] not in self.uploads]
+        if missing:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"),
+                                       "name": self.upload_names.get(f["id"])} for f in files]}
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args["user"]))
