@@ -187,3 +187,11 @@ HEALTH_CADENCES: Final[dict[str, str]] = {
 WEEKDAYS: Final[tuple[str, ...]] = (
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
 )
+
+# Short names of the ownership symptoms, for chart legends.
+SYMPTOMS_SHORT: Final[dict[str, str]] = {
+    "unclear_tickets": "Unclear tickets",
+    "blocked_on_product": "Waiting on product",
+    "decisions_bouncing": "Decisions bouncing",
+    "alignment_over_building": "Aligning over building",
+}

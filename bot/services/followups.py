@@ -119,6 +119,8 @@ def report(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int) -> N
     post_message(client, channel, thread_ts=thread, **fu_views.comparison_message(
         result, seq=seq, of_total=total, answered_by=by, started=answers.get("started"),
         note=answers.get("note") or ""))
+    post_trend_chart(client, deps, assessment_id=checkin.assessment_id, channel=channel,
+                     thread=thread)
     update_parent(client, deps, team_id, checkin.assessment_id,
                   f"Check-in {seq} of {total}: {result.trend.value}"
                   + (" · the verdict has shifted" if result.model_shift else ""))
@@ -174,3 +176,27 @@ def stop(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin_i
     update_parent(client, deps, team_id, ref.assessment_id,
                   f"Follow-ups stopped by <@{user_id}>.")
     return f"Stopped all follow-ups of *{ref.engagement}*."
+
+
+def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, channel: str,
+                     thread: str | None) -> None:
+    """A small chart of the ownership symptoms across check-ins, with the same in text."""
+    from bot import charts
+
+    with deps.sessions() as session:
+        a = session.get(m.Assessment, assessment_id)
+        assert a is not None
+        follow_ups = [c.answers["answers"] for c in session.scalars(
+            select(m.Checkin).where(m.Checkin.assessment_id == assessment_id,
+                                    m.Checkin.status == "answered").order_by(m.Checkin.seq))
+            if c.answers]
+        baseline = dict(a.answers)
+    labels, series = charts.symptom_series(baseline, follow_ups)
+    text = charts.symptom_text(labels, series)
+    try:
+        client.files_upload_v2(channel=channel, thread_ts=thread,
+                               content=charts.symptom_png(labels, series),
+                               filename="symptoms-trend.png", title="Symptoms over time",
+                               alt_txt=text[:1000], initial_comment=text)
+    except SlackApiError as exc:  # the comparison is already posted; the chart is extra
+        log.warning("trend chart upload failed: %s", exc.response.get("error"))

@@ -74,6 +74,13 @@ def test_checkin_round_trip_posts_comparison_and_edits_parent(bot: Bot) -> None:
     assert result[0].args["thread_ts"] == ts and "improving" in result[0].args["text"]
     update = bot.fake.wait_for("chat.update")[-1]
     assert update.args["ts"] == ts and "Check-in 1 of 2: improving" in str(update.args["blocks"])
+    # a trend chart in the thread, with its text equivalent
+    chart = bot.fake.wait_for("files.completeUploadExternal")[-1]
+    assert chart.args["thread_ts"] == ts and chart.args["channel_id"] == "C1"
+    assert "Developers wait for answers from product: constantly → sometimes" in \
+        chart.args["initial_comment"]
+    png = bot.fake.uploads[chart.args["files"][0]["id"]]
+    assert png.startswith(b"\x89PNG")
     with bot.deps.sessions() as s:
         checkin = s.query(m.Checkin).filter_by(seq=1).one()
         assert checkin.status == "answered" and checkin.comparison["trend"] == "improving"

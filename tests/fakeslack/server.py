@@ -186,12 +186,13 @@ class FakeSlack:
     # ------------------------------------------------------------------ HTTP
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         length = int(req.headers.get("Content-Length") or 0)
-        raw = req.rfile.read(length).decode() if length else ""
+        raw_bytes = req.rfile.read(length) if length else b""
+        raw = raw_bytes.decode("utf-8", errors="replace")
         method = req.path.split("/api/", 1)[-1].split("?")[0]
         if req.path.startswith("/upload/"):  # the file upload URL handed out above
             file_id = req.path.rsplit("/", 1)[-1]
             with self._cond:
-                self.uploads[file_id] = raw.encode()
+                self.uploads[file_id] = raw_bytes
             self._record(Call(method="file_upload", args={"file_id": file_id}, token=None,
                               received_at=time.monotonic(), response={"ok": True}))
             body = f"OK - {length}".encode()
