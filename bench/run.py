@@ -193,13 +193,19 @@ def bench_scheduler(quick: bool) -> list[str]:
         fake.rate_limit_per_channel(1.0)
         per_channel = n / channels
         floor = per_channel - 1  # first message at t=0, then one a second
-        runner = bot.runner(threads=int(os.environ.get("BENCH_WORKER_THREADS", "8")))
         real_start = time.monotonic()
 
-        def clock() -> datetime:
+        def clock() -> datetime:  # the test clock, moving at wall-clock speed from `now`
             return now + timedelta(seconds=time.monotonic() - real_start)
 
-        object.__setattr__(bot.deps, "clock", clock)
+        from dataclasses import replace
+
+        from bot.app import make_client
+        from bot.scheduling.runner import SchedulerRunner
+
+        deps = replace(bot.deps, clock=clock)
+        runner = SchedulerRunner(deps, make_client(TOKEN, deps, wait_on_rate_limit=False),
+                                 threads=int(os.environ.get("BENCH_WORKER_THREADS", "8")))
         deadline = real_start + floor * 4 + 60
         while time.monotonic() < deadline:
             runner.tick()
