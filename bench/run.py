@@ -270,15 +270,69 @@ def bench_home(quick: bool) -> list[str]:
             f" ms (n={len(times)}, includes users.info and views.publish round trips)"]
 
 
+def bench_memory(quick: bool) -> list[str]:
+    """Peak memory of a real `engagement-bot worker` process with 100,000 pending jobs,
+    1,000 of them due now (posted through the fake Slack)."""
+    import subprocess
+
+    from sqlalchemy import insert
+
+    from bot.db import models as m
+    from bot.db.migrate import upgrade
+    from bot.db.session import make_engine
+
+    pending, due = (20_000, 200) if quick else (100_000, 1_000)
+    with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/mem.db"
+        upgrade(url)
+        now = datetime.now(UTC)
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            rows = [{"team_id": "T1", "kind": "checkin_miss", "ref_id": i,
+                     "due_at": now + (timedelta(seconds=-1) if i < due else timedelta(days=30)),
+                     "status": "pending", "idempotency_key": f"mem:{i}", "attempts": 0,
+                     "max_attempts": 8, "created_at": now, "updated_at": now}
+                    for i in range(pending)]
+            conn.execute(insert(m.Job), rows)
+        engine.dispose()
+        env = dict(os.environ, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.base_url,
+                   DATABASE_URL=url, ENGAGEMENT_SCHEDULER_INTERVAL="0.2", LOG_LEVEL="WARNING")
+        exe = str(Path(sys.executable).with_name("engagement-bot"))
+        proc = subprocess.Popen([exe, "worker"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        peak = 0
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                with open(f"/proc/{proc.pid}/status") as fh:
+                    for line in fh:
+                        if line.startswith("VmHWM:"):
+                            peak = int(line.split()[1]) // 1024
+                with make_engine(url).connect() as conn:
+                    from sqlalchemy import text
+
+                    done = conn.execute(text("SELECT count(*) FROM jobs WHERE status='done'")
+                                        ).scalar()
+                if done and done >= due:
+                    break
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return [f"## Worker memory: {pending:,} pending jobs, {due:,} due now",
+            f"peak RSS of the `engagement-bot worker` process {peak} MB (target < 150 MB); "
+            f"{done} due jobs done"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=["http", "submit", "home", "scheduler"])
+    parser.add_argument("--only", choices=["http", "submit", "home", "scheduler", "memory"])
     args = parser.parse_args()
     out = [f"# Benchmarks {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
            f"({os.cpu_count()} cores, Python {platform.python_version()})"]
     for name, fn in (("http", bench_http), ("submit", bench_submit), ("home", bench_home),
-                     ("scheduler", bench_scheduler)):
+                     ("scheduler", bench_scheduler), ("memory", bench_memory)):
         if args.only in (None, name):
             out += fn(args.quick)
             print("\n".join(out), flush=True)
