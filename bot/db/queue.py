@@ -1,30 +1,63 @@
-"""The durable queue of due work, and idempotency keys.
+"""The durable queue of due work, and idempotency keys for Slack requests.
 
-Claims are atomic: on PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` inside the claiming
-transaction; on SQLite the claiming transaction starts with ``BEGIN IMMEDIATE`` (see
-``session.py``) so only one process claims at a time. A claimed job carries a lease; if its
-worker dies, the job becomes claimable again when the lease runs out. Only the lease owner
-can complete or fail a job. Callers pass ``now``: nothing here reads the wall clock.
+The ``jobs`` table is the source of truth for everything due; a scheduler only decides when
+to look. The life of a job::
+
+    enqueue -> pending --claim_due--> claimed --complete--> done
+                 ^  |                  |  |
+                 |  +--pause--> paused |  +--fail(retry_at, attempts left)--> pending
+                 |        (resume)     |  +--fail(no retry / attempts used up)--> failed
+                 +----release----------+  +--lease ran out (worker died)--> claimable again
+    pending / paused --cancel--> cancelled
+
+Guarantees:
+
+* **Atomic claims.** PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE ...
+  RETURNING`` in one transaction, so concurrent workers skip each other's rows. SQLite: one
+  ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING`` in a transaction opened with
+  ``BEGIN IMMEDIATE`` (see ``session.py``), so only one process claims at a time.
+* **Leases.** A claim holds the job until ``lease_until``. If the worker dies (kill -9), the
+  job is claimable again once the lease has run out; ``attempts`` counts every claim. A job
+  whose lease ran out with no attempts left is marked failed, not reclaimed forever.
+* **Only the owner finishes.** ``complete``/``fail``/``extend_lease`` match on
+  ``lease_owner``; a worker whose lease was taken over gets ``False`` back.
+* **At least once, not exactly once.** A worker can die after its side effect (a Slack post)
+  and before ``complete``; the job then runs again after the lease. Handlers make that
+  harmless by checking what was already done before acting (e.g. ``checkins.message_ts``,
+  or a metadata marker on the posted message). Claims themselves never hand one job to two
+  live workers within a lease.
+* **Nothing due is skipped.** After downtime every job that fell due is claimed, late;
+  ``ClaimedJob.late_by`` says by how much so the message can say so.
+* **No wall clock.** Every function takes ``now`` from the caller.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, and_, case, delete, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import Job, ProcessedRequest
 
-ACTIVE = ("pending", "claimed")
+log = logging.getLogger(__name__)
+
+PENDING, CLAIMED, DONE, FAILED, CANCELLED, PAUSED = (
+    "pending", "claimed", "done", "failed", "cancelled", "paused")
+ACTIVE = (PENDING, CLAIMED)
+WAITING = (PENDING, PAUSED)
+DEFAULT_MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
 class ClaimedJob:
+    """A job this worker holds until ``lease_until``: plain data, no session attached."""
+
     id: int
     team_id: str
     kind: str
@@ -33,143 +66,306 @@ class ClaimedJob:
     due_at: datetime
     attempts: int
     late_by: timedelta
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    lease_until: datetime | None = None
+    idempotency_key: str = ""
+
+    @property
+    def is_retry(self) -> bool:
+        """Claimed before: an earlier attempt may already have done (part of) the work."""
+        return self.attempts > 1
+
+    @property
+    def is_last_attempt(self) -> bool:
+        return self.attempts >= self.max_attempts
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: Session, model: Any) -> Any:
+    """INSERT with ``ON CONFLICT`` support on both backends."""
+    if _dialect(session) == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+# --------------------------------------------------------------------------- enqueue
 def enqueue(session: Session, *, team_id: str, kind: str, due_at: datetime,
             idempotency_key: str, now: datetime, ref_id: int | None = None,
-            payload: dict[str, Any] | None = None, max_attempts: int = 8) -> Job | None:
-    """Add a job unless one with the same key exists (then None). Race-safe."""
-    existing = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
-    if existing is not None:
-        return None
-    job = Job(team_id=team_id, kind=kind, ref_id=ref_id, payload=payload, due_at=due_at,
-              status="pending", idempotency_key=idempotency_key, attempts=0,
-              max_attempts=max_attempts, created_at=now, updated_at=now)
-    try:
-        with session.begin_nested():
-            session.add(job)
-            session.flush()
-    except IntegrityError:
-        return None
-    return job
+            payload: dict[str, Any] | None = None,
+            max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Job | None:
+    """Add a pending job, or do nothing if a job with ``idempotency_key`` exists.
 
-
-def claim_due(sessions: sessionmaker[Session], *, now: datetime, worker_id: str,
-              lease: timedelta, limit: int) -> list[ClaimedJob]:
-    """Claim up to ``limit`` due jobs (and jobs whose lease ran out) for this worker."""
-    claimable = or_(
-        and_(Job.status == "pending", Job.due_at <= now),
-        and_(Job.status == "claimed", Job.lease_until < now),
+    Returns the new job, or None when the key was taken (whatever that job's state): so
+    scheduling the same thing twice, even from two processes at once, is a no-op. Runs in
+    the caller's transaction (``INSERT ... ON CONFLICT DO NOTHING``; on PostgreSQL a
+    concurrent insert of the same key waits for the other transaction, then does nothing).
+    """
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    stmt = (
+        _insert(session, Job)
+        .values(team_id=team_id, kind=kind, ref_id=ref_id, payload=payload, due_at=due_at,
+                status=PENDING, idempotency_key=idempotency_key, attempts=0,
+                max_attempts=max_attempts, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[Job.idempotency_key])
+        .returning(Job)
     )
+    return session.scalars(stmt).one_or_none()
+
+
+# --------------------------------------------------------------------------- claim
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Job.status == PENDING, Job.due_at <= now),
+        and_(Job.status == CLAIMED, Job.lease_until < now, Job.attempts < Job.max_attempts),
+    )
+
+
+_RETURNED = (Job.id, Job.team_id, Job.kind, Job.ref_id, Job.payload, Job.due_at,
+             Job.attempts, Job.max_attempts, Job.lease_until, Job.idempotency_key)
+
+
+def claim_due(sessions: sessionmaker[Session] | Session, *, now: datetime, worker_id: str,
+              lease: timedelta, limit: int) -> list[ClaimedJob]:
+    """Claim up to ``limit`` jobs due at ``now`` for ``worker_id``, oldest due first.
+
+    Due means pending with ``due_at <= now``, or claimed by someone whose lease ran out
+    before ``now`` (a crashed worker). Each claim adds one to ``attempts``. Given a session
+    factory, the claim is its own committed transaction; given a session, it joins the
+    caller's transaction and the caller commits.
+    """
+    if limit <= 0:
+        return []
+    if isinstance(sessions, Session):
+        return _claim(sessions, now=now, worker_id=worker_id, lease=lease, limit=limit)
     with sessions.begin() as session:
-        query = select(Job).where(claimable).order_by(Job.due_at, Job.id).limit(limit)
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        jobs = session.scalars(query).all()
-        claimed: list[ClaimedJob] = []
-        for job in jobs:
-            job.status = "claimed"
-            job.lease_owner = worker_id
-            job.lease_until = now + lease
-            job.attempts += 1
-            job.updated_at = now
-            claimed.append(ClaimedJob(id=job.id, team_id=job.team_id, kind=job.kind,
-                                      ref_id=job.ref_id, payload=job.payload, due_at=job.due_at,
-                                      attempts=job.attempts, late_by=max(now - job.due_at,
-                                                                         timedelta(0))))
-        return claimed
+        return _claim(session, now=now, worker_id=worker_id, lease=lease, limit=limit)
 
 
-def _owned(job_id: int, worker_id: str) -> Any:
-    return and_(Job.id == job_id, Job.status == "claimed", Job.lease_owner == worker_id)
+def _claim(session: Session, *, now: datetime, worker_id: str, lease: timedelta,
+           limit: int) -> list[ClaimedJob]:
+    _fail_exhausted(session, now)
+    pick = select(Job.id).where(_claimable(now)).order_by(Job.due_at, Job.id).limit(limit)
+    if _dialect(session) == "postgresql":
+        ids = list(session.scalars(pick.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+        target: ColumnElement[bool] = Job.id.in_(ids)
+    else:
+        # one statement under BEGIN IMMEDIATE: nobody else can claim in between
+        target = Job.id.in_(pick)
+    stmt = (
+        update(Job)
+        .where(target)
+        .values(status=CLAIMED, lease_owner=worker_id, lease_until=now + lease,
+                attempts=Job.attempts + 1, updated_at=now)
+        .returning(*_RETURNED)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(stmt).all()
+    claimed = [
+        ClaimedJob(id=r.id, team_id=r.team_id, kind=r.kind, ref_id=r.ref_id,
+                   payload=r.payload, due_at=r.due_at, attempts=r.attempts,
+                   late_by=max(now - r.due_at, timedelta(0)), max_attempts=r.max_attempts,
+                   lease_until=r.lease_until, idempotency_key=r.idempotency_key)
+        for r in rows
+    ]
+    claimed.sort(key=lambda j: (j.due_at, j.id))  # RETURNING has no defined order
+    return claimed
+
+
+def _fail_exhausted(session: Session, now: datetime) -> None:
+    """Claims that died with no attempts left are failed, not retried forever (a job that
+    kills its worker every time must not take the queue down with it)."""
+    result = session.execute(
+        update(Job)
+        .where(Job.status == CLAIMED, Job.lease_until < now, Job.attempts >= Job.max_attempts)
+        .values(status=FAILED, lease_owner=None, lease_until=None, updated_at=now,
+                last_error="lease expired on the last attempt (worker died or hung)")
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(result):
+        log.warning("%d job(s) failed: lease expired on their last attempt", _rowcount(result))
+
+
+# --------------------------------------------------------------------------- finish
+def _owned(job_id: int, worker_id: str) -> ColumnElement[bool]:
+    return and_(Job.id == job_id, Job.status == CLAIMED, Job.lease_owner == worker_id)
 
 
 def complete(session: Session, job_id: int, worker_id: str, *, now: datetime | None = None
              ) -> bool:
-    values: dict[str, Any] = {"status": "done", "lease_owner": None, "lease_until": None,
+    """Mark a claimed job done. False if ``worker_id`` no longer holds it."""
+    values: dict[str, Any] = {"status": DONE, "lease_owner": None, "lease_until": None,
                               "last_error": None}
     if now is not None:
         values["done_at"] = now
         values["updated_at"] = now
-    result = session.execute(update(Job).where(_owned(job_id, worker_id)).values(**values))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = session.execute(update(Job).where(_owned(job_id, worker_id)).values(**values)
+                             .execution_options(synchronize_session=False))
+    return _rowcount(result) == 1
 
 
 def fail(session: Session, job_id: int, worker_id: str, error: str,
-         retry_at: datetime | None, *, count_attempt: bool = True) -> bool:
-    """Give the job back: pending again at ``retry_at``, or failed for good."""
-    job = session.scalar(select(Job).where(_owned(job_id, worker_id)))
-    if job is None:
-        return False
-    if not count_attempt:
-        job.attempts = max(job.attempts - 1, 0)
-    job.last_error = error[:500]
-    job.lease_owner = None
-    job.lease_until = None
-    if retry_at is not None and job.attempts < job.max_attempts:
-        job.status = "pending"
-        job.due_at = retry_at
+         retry_at: datetime | None, *, count_attempt: bool = True,
+         now: datetime | None = None) -> bool:
+    """Give a claimed job back after an error.
+
+    Pending again at ``retry_at`` if attempts are left, else failed for good (also when
+    ``retry_at`` is None: retrying will not help). ``count_attempt=False`` (e.g. a rate
+    limit) hands the attempt back. False if ``worker_id`` no longer holds the job.
+    """
+    attempts = Job.attempts if count_attempt else case(
+        (Job.attempts > 0, Job.attempts - 1), else_=0)
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_error": error[:500],
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if retry_at is None:
+        values["status"] = FAILED
     else:
-        job.status = "failed"
-    return True
+        retry = attempts < Job.max_attempts
+        values["status"] = case((retry, PENDING), else_=FAILED)
+        values["due_at"] = case((retry, literal(retry_at, Job.__table__.c.due_at.type)),
+                                else_=Job.due_at)
+    if now is not None:
+        values["updated_at"] = now
+    result = session.execute(update(Job).where(_owned(job_id, worker_id)).values(**values)
+                             .execution_options(synchronize_session=False))
+    return _rowcount(result) == 1
 
 
-def release(session: Session, worker_id: str) -> int:
-    """Graceful shutdown: hand this worker's claimed jobs back, as they were."""
-    jobs = session.scalars(select(Job).where(Job.status == "claimed",
-                                             Job.lease_owner == worker_id)).all()
-    for job in jobs:
-        job.status = "pending"
-        job.attempts = max(job.attempts - 1, 0)
-        job.lease_owner = None
-        job.lease_until = None
-    return len(jobs)
+def extend_lease(session: Session, worker_id: str, *, until: datetime,
+                 job_ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
+    """Heartbeat for long jobs: push this worker's leases out to ``until``."""
+    conds = [Job.status == CLAIMED, Job.lease_owner == worker_id]
+    if job_ids is not None:
+        conds.append(Job.id.in_(list(job_ids)))
+    values: dict[str, Any] = {"lease_until": until}
+    if now is not None:
+        values["updated_at"] = now
+    result = session.execute(update(Job).where(*conds).values(**values)
+                             .execution_options(synchronize_session=False))
+    return _rowcount(result)
+
+
+def release(session: Session, worker_id: str, *, now: datetime | None = None) -> int:
+    """Graceful shutdown: hand this worker's claimed jobs back as they were (the attempt
+    does not count), for the next worker to claim right away."""
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "attempts": case((Job.attempts > 0, Job.attempts - 1), else_=0),
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if now is not None:
+        values["updated_at"] = now
+    result = session.execute(
+        update(Job).where(Job.status == CLAIMED, Job.lease_owner == worker_id).values(**values)
+        .execution_options(synchronize_session=False))
+    return _rowcount(result)
+
+
+# --------------------------------------------------------------------------- manage
+def _matching(team_id: str, statuses: Iterable[str], kind: str | None, ref_id: int | None,
+              ref_ids: Iterable[int] | None) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Job.team_id == team_id, Job.status.in_(list(statuses))]
+    if kind is not None:
+        conds.append(Job.kind == kind)
+    if ref_id is not None:
+        conds.append(Job.ref_id == ref_id)
+    if ref_ids is not None:
+        conds.append(Job.ref_id.in_(list(ref_ids)))
+    return conds
+
+
+def _set_status(session: Session, conds: list[ColumnElement[bool]], status: str,
+                now: datetime | None) -> int:
+    values: dict[str, Any] = {"status": status}
+    if now is not None:
+        values["updated_at"] = now
+    result = session.execute(update(Job).where(*conds).values(**values)
+                             .execution_options(synchronize_session=False))
+    return _rowcount(result)
 
 
 def cancel(session: Session, *, team_id: str, kind: str | None = None,
-           ref_ids: Iterable[int] | None = None) -> int:
-    conds = [Job.team_id == team_id, Job.status.in_(("pending", "paused"))]
-    if kind is not None:
-        conds.append(Job.kind == kind)
-    if ref_ids is not None:
-        conds.append(Job.ref_id.in_(list(ref_ids)))
-    result = session.execute(update(Job).where(*conds).values(status="cancelled"))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+           ref_id: int | None = None, ref_ids: Iterable[int] | None = None,
+           now: datetime | None = None) -> int:
+    """Cancel the team's waiting (pending or paused) jobs that match. A job running right
+    now is not interrupted: its handler re-checks the row's state before acting."""
+    return _set_status(session, _matching(team_id, WAITING, kind, ref_id, ref_ids),
+                       CANCELLED, now)
 
 
-def pause(session: Session, *, team_id: str, ref_ids: Iterable[int]) -> int:
-    result = session.execute(update(Job).where(
-        Job.team_id == team_id, Job.status == "pending", Job.ref_id.in_(list(ref_ids))
-    ).values(status="paused"))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+def pause(session: Session, *, team_id: str, kind: str | None = None,
+          ref_id: int | None = None, ref_ids: Iterable[int] | None = None,
+          now: datetime | None = None) -> int:
+    """Hold the team's pending jobs that match (all of them if no filter) until resumed."""
+    return _set_status(session, _matching(team_id, (PENDING,), kind, ref_id, ref_ids),
+                       PAUSED, now)
 
 
-def resume(session: Session, *, team_id: str, ref_ids: Iterable[int], now: datetime) -> int:
-    """Paused jobs become pending; those whose time passed while paused are due now."""
-    jobs = session.scalars(select(Job).where(
-        Job.team_id == team_id, Job.status == "paused", Job.ref_id.in_(list(ref_ids)))).all()
-    for job in jobs:
-        job.status = "pending"
-        job.updated_at = now
-    return len(jobs)
+def resume(session: Session, *, team_id: str, kind: str | None = None,
+           ref_id: int | None = None, ref_ids: Iterable[int] | None = None,
+           now: datetime | None = None) -> int:
+    """Paused jobs become pending again with their original ``due_at``: those that fell due
+    while paused are claimed at once, and ``late_by`` shows how late they are."""
+    return _set_status(session, _matching(team_id, (PAUSED,), kind, ref_id, ref_ids),
+                       PENDING, now)
 
 
-def reschedule(session: Session, *, team_id: str, ref_ids: Iterable[int], kind: str,
-               due_at: datetime) -> int:
-    result = session.execute(update(Job).where(
-        Job.team_id == team_id, Job.kind == kind, Job.status.in_(("pending", "paused")),
-        Job.ref_id.in_(list(ref_ids))).values(due_at=due_at))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+def reschedule(session: Session, job_id: int, due_at: datetime, *,
+               now: datetime | None = None) -> bool:
+    """Move a waiting (pending or paused) job to ``due_at``. False if it is not waiting."""
+    values: dict[str, Any] = {"due_at": due_at}
+    if now is not None:
+        values["updated_at"] = now
+    result = session.execute(update(Job).where(Job.id == job_id, Job.status.in_(WAITING))
+                             .values(**values).execution_options(synchronize_session=False))
+    return _rowcount(result) == 1
 
 
+def purge_finished(session: Session, *, before: datetime) -> int:
+    """Housekeeping: delete done and cancelled jobs last touched before ``before``. Failed
+    jobs stay for someone to look at. Their idempotency keys go with them, so only purge
+    well after anything could schedule the same key again."""
+    result = session.execute(delete(Job).where(Job.status.in_((DONE, CANCELLED)),
+                                               Job.updated_at < before)
+                             .execution_options(synchronize_session=False))
+    return _rowcount(result)
+
+
+# --------------------------------------------------------------------------- requests
 def remember_once(session: Session, key: str, team_id: str, *, now: datetime) -> bool:
-    """True the first time ``key`` is seen; False for every repeat, even concurrent ones."""
-    if session.get(ProcessedRequest, key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedRequest(key=key, team_id=team_id, created_at=now))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    """True the first time ``key`` is seen; False for every repeat, even concurrent ones.
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in the caller's transaction: commit it
+    together with the effect, so a rolled-back effect does not swallow the retry. On
+    PostgreSQL a concurrent insert of the same key waits for the first transaction; if that
+    rolls back, the second one wins.
+    """
+    stmt = (
+        _insert(session, ProcessedRequest)
+        .values(key=key, team_id=team_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=[ProcessedRequest.key])
+        .returning(ProcessedRequest.key)
+    )
+    return session.execute(stmt).scalar_one_or_none() is not None
+
+
+def forget_requests(session: Session, *, before: datetime) -> int:
+    """Housekeeping: drop request keys older than ``before`` (Slack retries within minutes;
+    keep a day or more)."""
+    result = session.execute(delete(ProcessedRequest).where(ProcessedRequest.created_at < before)
+                             .execution_options(synchronize_session=False))
+    return _rowcount(result)

@@ -1,128 +1,320 @@
+"""Queue semantics on both databases, in one process (processes: test_workers.py)."""
+
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections import Counter
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import queue
-from bot.db.models import Job
-from bot.db.session import make_engine, make_session_factory
+from bot.db.models import Job, ProcessedRequest
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-REPO = Path(__file__).resolve().parents[2]
+MIN = timedelta(minutes=1)
+Sessions = sessionmaker[Session]
 
 
-def factory(url: str):
-    return make_session_factory(make_engine(url))
-
-
-def add_jobs(sessions, n: int, due: datetime = T0) -> None:
+def add(sessions: Sessions, n: int, due: datetime = T0, *, kind: str = "test",
+        team: str = "T1", prefix: str = "k", **kw: Any) -> None:
     with sessions.begin() as s:
         for i in range(n):
-            queue.enqueue(s, team_id="T1", kind="test", due_at=due, idempotency_key=f"k{i}",
-                          ref_id=i, now=T0)
+            queue.enqueue(s, team_id=team, kind=kind, due_at=due,
+                          idempotency_key=f"{prefix}{i}", ref_id=i, now=T0 - MIN, **kw)
 
 
-def test_enqueue_is_idempotent(db_url: str) -> None:
-    sessions = factory(db_url)
-    add_jobs(sessions, 3)
-    add_jobs(sessions, 3)
+def claim(sessions: Sessions, now: datetime = T0, worker: str = "w", limit: int = 100,
+          lease: timedelta = MIN) -> list[queue.ClaimedJob]:
+    return queue.claim_due(sessions, now=now, worker_id=worker, lease=lease, limit=limit)
+
+
+def job(sessions: Sessions, job_id: int) -> Job:
     with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(Job)) == 3
+        row = s.get(Job, job_id)
+        assert row is not None
+        return row
 
 
-def test_claims_only_due_jobs_and_reports_lateness(db_url: str) -> None:
-    sessions = factory(db_url)
-    add_jobs(sessions, 2, due=T0 + timedelta(hours=1))
-    assert queue.claim_due(sessions, now=T0, worker_id="w", lease=timedelta(minutes=1),
-                           limit=10) == []
-    later = T0 + timedelta(hours=3)
-    claimed = queue.claim_due(sessions, now=later, worker_id="w", lease=timedelta(minutes=1),
-                              limit=10)
-    assert len(claimed) == 2 and all(c.late_by == timedelta(hours=2) for c in claimed)
-    # claimed jobs are not claimable by another worker while the lease holds
-    assert queue.claim_due(sessions, now=later, worker_id="x", lease=timedelta(minutes=1),
-                           limit=10) == []
+def statuses(sessions: Sessions) -> dict[str, int]:
+    with sessions() as s:
+        rows = s.execute(select(Job.status, func.count()).group_by(Job.status))
+        return {status: count for status, count in rows}
 
 
-def test_expired_lease_is_reclaimed_and_only_owner_completes(db_url: str) -> None:
-    sessions = factory(db_url)
-    add_jobs(sessions, 1)
-    [job] = queue.claim_due(sessions, now=T0, worker_id="dead", lease=timedelta(minutes=1),
-                            limit=10)
-    after = T0 + timedelta(minutes=2)
-    [again] = queue.claim_due(sessions, now=after, worker_id="alive",
-                              lease=timedelta(minutes=1), limit=10)
-    assert again.id == job.id and again.attempts == 2
-    with sessions.begin() as s:
-        assert not queue.complete(s, job.id, "dead")
-        assert queue.complete(s, job.id, "alive")
+def race(n: int, fn: Callable[[int], Any]) -> list[Any]:
+    """Run fn(i) in n threads released at the same moment; their results in order."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = fn(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    return results
 
 
-def test_fail_retries_then_gives_up(db_url: str) -> None:
-    sessions = factory(db_url)
-    with sessions.begin() as s:
-        queue.enqueue(s, team_id="T1", kind="test", due_at=T0, idempotency_key="x", now=T0,
-                      max_attempts=2)
+# ------------------------------------------------------------------------- enqueue
+def test_enqueue_returns_the_job_then_none_for_the_same_key(session_factory: Sessions
+                                                            ) -> None:
+    with session_factory.begin() as s:
+        first = queue.enqueue(s, team_id="T1", kind="checkin_post", due_at=T0,
+                              idempotency_key="checkin_post:1", ref_id=1,
+                              payload={"a": [1, "b"]}, now=T0)
+        assert first is not None and first.id and first.status == "pending"
+        assert queue.enqueue(s, team_id="T1", kind="checkin_post", due_at=T0 + MIN,
+                             idempotency_key="checkin_post:1", now=T0) is None
+    # also in a later transaction, and whatever state the first one is in
+    [c] = claim(session_factory)
+    assert c.payload == {"a": [1, "b"]} and c.idempotency_key == "checkin_post:1"
+    with session_factory.begin() as s:
+        assert queue.complete(s, c.id, "w", now=T0)
+        assert queue.enqueue(s, team_id="T1", kind="checkin_post", due_at=T0,
+                             idempotency_key="checkin_post:1", now=T0) is None
+    assert statuses(session_factory) == {"done": 1}
+
+
+def test_concurrent_enqueue_of_one_key_makes_one_job(session_factory: Sessions) -> None:
+    def go(i: int) -> bool:
+        with session_factory.begin() as s:
+            return queue.enqueue(s, team_id="T1", kind="t", due_at=T0, idempotency_key="same",
+                                 now=T0, payload={"by": i}) is not None
+
+    assert sorted(race(6, go)) == [False] * 5 + [True]
+    assert statuses(session_factory) == {"pending": 1}
+
+
+def test_times_come_back_as_utc(session_factory: Sessions) -> None:
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2026, 3, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # 09:00 UTC
+    add(session_factory, 1, due=local)
+    [c] = claim(session_factory)
+    assert c.due_at == T0 and c.due_at.tzinfo is not None and c.due_at.utcoffset() == MIN * 0
+    with session_factory() as s, pytest.raises(Exception, match="naive"):
+        queue.enqueue(s, team_id="T1", kind="t", due_at=datetime(2026, 3, 1),
+                      idempotency_key="naive", now=T0)
+
+
+# ------------------------------------------------------------------------- claim
+def test_claims_only_due_jobs_oldest_first_with_lateness(session_factory: Sessions) -> None:
+    add(session_factory, 2, due=T0 + timedelta(hours=1), prefix="later")
+    add(session_factory, 3, due=T0 - timedelta(hours=2), prefix="early")
+    add(session_factory, 1, due=T0, prefix="now")
+    got = claim(session_factory, limit=10, lease=timedelta(hours=2))
+    assert [c.idempotency_key for c in got] == ["early0", "early1", "early2", "now0"]
+    assert [c.late_by for c in got] == [timedelta(hours=2)] * 3 + [timedelta(0)]
+    assert all(c.attempts == 1 and not c.is_retry for c in got)
+    assert all(c.lease_until == T0 + timedelta(hours=2) for c in got)
+    # nothing else is due yet; claimed jobs are not handed out again while leased
+    assert claim(session_factory, worker="x", now=T0 + timedelta(seconds=30)) == []
+    later = claim(session_factory, worker="x", now=T0 + timedelta(hours=1), lease=MIN * 90)
+    assert sorted(c.idempotency_key for c in later) == ["later0", "later1"]
+
+
+def test_limit_and_batches_cover_everything_once(session_factory: Sessions) -> None:
+    add(session_factory, 25)
+    seen: list[int] = []
+    while batch := claim(session_factory, limit=7, lease=timedelta(hours=1)):
+        assert len(batch) <= 7
+        seen += [c.id for c in batch]
+    assert len(seen) == len(set(seen)) == 25
+    assert claim(session_factory, limit=0) == []
+
+
+def test_claim_inside_callers_session(session_factory: Sessions) -> None:
+    add(session_factory, 2)
+    with session_factory.begin() as s:
+        got = queue.claim_due(s, now=T0, worker_id="w", lease=MIN, limit=10)
+        assert len(got) == 2
+    assert statuses(session_factory) == {"claimed": 2}
+    with session_factory() as s:  # rolled back with the caller's transaction
+        assert queue.claim_due(s, now=T0 + MIN * 2, worker_id="v", lease=MIN, limit=10)
+        s.rollback()
+    assert {job(session_factory, c.id).lease_owner for c in got} == {"w"}
+
+
+def test_concurrent_claims_never_share_a_job(session_factory: Sessions) -> None:
+    add(session_factory, 120)
+
+    def go(i: int) -> list[int]:
+        mine: list[int] = []
+        while batch := claim(session_factory, worker=f"w{i}", limit=3):
+            mine += [c.id for c in batch]
+        return mine
+
+    results = race(4, go)
+    everything = [i for r in results for i in r]
+    assert len(everything) == len(set(everything)) == 120
+
+
+# ------------------------------------------------------------------------- leases
+def test_expired_lease_is_reclaimed_and_only_the_owner_finishes(session_factory: Sessions
+                                                                 ) -> None:
+    add(session_factory, 1)
+    [c] = claim(session_factory, worker="dead")
+    assert claim(session_factory, worker="alive", now=T0 + MIN) == []  # lease_until == now
+    [again] = claim(session_factory, worker="alive", now=T0 + MIN * 2)
+    assert again.id == c.id and again.attempts == 2 and again.is_retry
+    assert again.late_by == MIN * 2
+    with session_factory.begin() as s:
+        assert not queue.complete(s, c.id, "dead", now=T0)
+        assert not queue.fail(s, c.id, "dead", "late", retry_at=T0)
+        assert queue.complete(s, c.id, "alive", now=T0 + MIN * 2)
+        assert not queue.complete(s, c.id, "alive", now=T0 + MIN * 2)  # only once
+    row = job(session_factory, c.id)
+    assert (row.status, row.done_at, row.lease_owner) == ("done", T0 + MIN * 2, None)
+
+
+def test_extend_lease_keeps_a_long_job(session_factory: Sessions) -> None:
+    add(session_factory, 2)
+    a, b = claim(session_factory, worker="slow")
+    with session_factory.begin() as s:
+        assert queue.extend_lease(s, "slow", until=T0 + MIN * 10, job_ids=[a.id]) == 1
+        assert queue.extend_lease(s, "other", until=T0 + MIN * 10) == 0
+    [stolen] = claim(session_factory, worker="x", now=T0 + MIN * 5)
+    assert stolen.id == b.id
+
+
+def test_a_job_that_keeps_killing_its_worker_ends_failed(session_factory: Sessions) -> None:
+    add(session_factory, 1, max_attempts=3)
     now = T0
-    for expected in ("pending", "failed"):
-        [job] = queue.claim_due(sessions, now=now, worker_id="w", lease=timedelta(minutes=1),
-                                limit=1)
-        now += timedelta(minutes=5)
-        with sessions.begin() as s:
-            queue.fail(s, job.id, "w", "boom", retry_at=now)
-        with sessions() as s:
-            assert s.get(Job, job.id).status == expected
+    for attempt in (1, 2, 3):
+        [c] = claim(session_factory, worker=f"w{attempt}", now=now)
+        assert c.attempts == attempt and c.is_last_attempt == (attempt == 3)
+        now += MIN * 2  # the worker died; its lease runs out
+    assert claim(session_factory, now=now) == []
+    row = job(session_factory, c.id)
+    assert row.status == "failed" and "lease expired" in (row.last_error or "")
 
 
-def test_release_hands_claims_back(db_url: str) -> None:
-    sessions = factory(db_url)
-    add_jobs(sessions, 4)
-    queue.claim_due(sessions, now=T0, worker_id="w", lease=timedelta(hours=1), limit=10)
-    with sessions.begin() as s:
-        assert queue.release(s, "w") == 4
-    assert len(queue.claim_due(sessions, now=T0, worker_id="v", lease=timedelta(hours=1),
-                               limit=10)) == 4
+# ------------------------------------------------------------------------- fail / release
+def test_fail_retries_at_the_given_time_then_gives_up(session_factory: Sessions) -> None:
+    add(session_factory, 1, max_attempts=2)
+    [c] = claim(session_factory)
+    with session_factory.begin() as s:
+        assert queue.fail(s, c.id, "w", "boom" * 200, retry_at=T0 + MIN * 5, now=T0)
+    row = job(session_factory, c.id)
+    assert (row.status, row.due_at, row.attempts, len(row.last_error or "")) == \
+        ("pending", T0 + MIN * 5, 1, 500)
+    assert claim(session_factory, now=T0 + MIN * 4) == []
+    [c] = claim(session_factory, now=T0 + MIN * 5)
+    with session_factory.begin() as s:
+        assert queue.fail(s, c.id, "w", "boom again", retry_at=T0 + MIN * 10)
+    row = job(session_factory, c.id)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 2, "boom again")
+    assert claim(session_factory, now=T0 + MIN * 60) == []
 
 
-def test_remember_once(db_url: str) -> None:
-    sessions = factory(db_url)
-    with sessions.begin() as s:
+def test_fail_without_retry_is_final_and_uncounted_attempts_come_back(
+        session_factory: Sessions) -> None:
+    add(session_factory, 2, max_attempts=1)
+    a, b = claim(session_factory)
+    with session_factory.begin() as s:
+        assert queue.fail(s, a.id, "w", "permanent", retry_at=None)
+        # a rate limit: try later, the attempt does not count
+        assert queue.fail(s, b.id, "w", "ratelimited", retry_at=T0 + MIN, count_attempt=False)
+    assert job(session_factory, a.id).status == "failed"
+    row = job(session_factory, b.id)
+    assert (row.status, row.attempts) == ("pending", 0)
+    [again] = claim(session_factory, now=T0 + MIN)
+    assert again.id == b.id and again.attempts == 1
+
+
+def test_release_hands_claims_back_for_others(session_factory: Sessions) -> None:
+    add(session_factory, 4)
+    claim(session_factory, worker="w", limit=3, lease=timedelta(hours=1))
+    with session_factory.begin() as s:
+        assert queue.release(s, "other") == 0
+        assert queue.release(s, "w", now=T0) == 3
+    got = claim(session_factory, worker="v", lease=timedelta(hours=1))
+    assert len(got) == 4 and {c.attempts for c in got} == {1}
+
+
+# ------------------------------------------------------------------------- manage
+def test_cancel_pause_resume_reschedule(session_factory: Sessions) -> None:
+    add(session_factory, 3, kind="checkin_post", prefix="p")
+    add(session_factory, 3, kind="checkin_nudge", prefix="n")
+    add(session_factory, 2, kind="health_post", prefix="h", team="T2")
+    with session_factory.begin() as s:
+        assert queue.pause(s, team_id="T1", ref_ids=[0, 1]) == 4
+        assert queue.cancel(s, team_id="T1", kind="checkin_nudge", ref_id=1) == 1
+        assert queue.cancel(s, team_id="T1", kind="checkin_nudge", ref_ids=[2]) == 1
+    got = claim(session_factory, now=T0 + timedelta(days=1), lease=timedelta(days=30))
+    assert sorted((c.team_id, c.kind, c.ref_id) for c in got) == [
+        ("T1", "checkin_post", 2), ("T2", "health_post", 0), ("T2", "health_post", 1)]
+    # resuming after the due time: claimed at once, and late by the whole pause
+    with session_factory.begin() as s:
+        assert queue.resume(s, team_id="T1", kind="checkin_post", now=T0 + MIN) == 2
+    late = claim(session_factory, now=T0 + timedelta(days=2), lease=timedelta(days=30))
+    assert sorted(c.ref_id or 0 for c in late) == [0, 1]
+    assert {c.late_by for c in late} == {timedelta(days=2)}
+    with session_factory.begin() as s:
+        assert queue.resume(s, team_id="T1", now=T0) == 1  # the paused nudge 0
+        [nudge] = s.scalars(select(Job).where(Job.kind == "checkin_nudge", Job.ref_id == 0))
+        assert queue.reschedule(s, nudge.id, T0 + timedelta(days=9), now=T0)
+        assert not queue.reschedule(s, late[0].id, T0)  # claimed: not waiting
+    assert claim(session_factory, now=T0 + timedelta(days=8)) == []
+    assert len(claim(session_factory, now=T0 + timedelta(days=9))) == 1
+
+
+def test_a_whole_workspace_can_be_paused(session_factory: Sessions) -> None:
+    add(session_factory, 3)
+    add(session_factory, 1, team="T2", prefix="other")
+    with session_factory.begin() as s:
+        assert queue.pause(s, team_id="T1") == 3
+    assert [c.team_id for c in claim(session_factory)] == ["T2"]
+
+
+def test_purge_finished_keeps_failed_and_waiting(session_factory: Sessions) -> None:
+    add(session_factory, 4)
+    a, b, _, _ = claim(session_factory, limit=4)
+    with session_factory.begin() as s:
+        queue.complete(s, a.id, "w", now=T0)
+        queue.fail(s, b.id, "w", "x", retry_at=None, now=T0)
+        queue.release(s, "w")
+        assert queue.purge_finished(s, before=T0) == 0
+        assert queue.purge_finished(s, before=T0 + MIN) == 1
+    assert statuses(session_factory) == {"failed": 1, "pending": 2}
+
+
+# ------------------------------------------------------------------------- requests
+def test_remember_once(session_factory: Sessions) -> None:
+    with session_factory.begin() as s:
         assert queue.remember_once(s, "event:Ev1", "T1", now=T0)
-    with sessions.begin() as s:
         assert not queue.remember_once(s, "event:Ev1", "T1", now=T0)
+    with session_factory.begin() as s:
+        assert not queue.remember_once(s, "event:Ev1", "T1", now=T0)
+        assert queue.remember_once(s, "view:V1:abc", "T1", now=T0)
+    # rolled back with its effect: the retry must get through
+    with session_factory() as s:
+        assert queue.remember_once(s, "event:Ev2", "T1", now=T0)
+        s.rollback()
+    with session_factory.begin() as s:
+        assert queue.remember_once(s, "event:Ev2", "T1", now=T0)
+        assert queue.forget_requests(s, before=T0 + MIN) == 3
+        assert queue.remember_once(s, "event:Ev1", "T1", now=T0 + MIN)
 
 
-def run_workers(url: str, out: Path, n: int, now: datetime, *extra: str) -> None:
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.db.claim_worker", url, f"w{i}",
-                               str(out), now.isoformat(), *extra], cwd=REPO)
-             for i in range(n)]
-    for p in procs:
-        p.wait(timeout=120)
+def test_remember_once_race_has_one_winner(session_factory: Sessions) -> None:
+    def go(i: int) -> bool:
+        with session_factory.begin() as s:
+            return queue.remember_once(s, "event:EvRace", "T1", now=T0)
 
-
-def test_two_processes_deliver_each_job_exactly_once(db_url: str, tmp_path: Path) -> None:
-    sessions = factory(db_url)
-    add_jobs(sessions, 300)
-    out = tmp_path / "deliveries"
-    run_workers(db_url, out, 3, T0)
-    counts = Counter(out.read_text().split())
-    assert len(counts) == 300 and max(counts.values()) == 1
-
-
-def test_kill_9_mid_claim_then_lease_expiry(db_url: str, tmp_path: Path) -> None:
-    sessions = factory(db_url)
-    add_jobs(sessions, 40)
-    out = tmp_path / "deliveries"
-    run_workers(db_url, out, 1, T0, "--die-after-claim")  # claims 7, dies without delivering
-    with sessions() as s:
-        assert s.scalar(select(func.count()).where(Job.status == "claimed")) == 7
-    run_workers(db_url, out, 2, T0)  # lease still held: the 7 wait
-    assert len(out.read_text().split()) == 33
-    run_workers(db_url, out, 2, T0 + timedelta(minutes=10))  # lease expired: reclaimed
-    counts = Counter(out.read_text().split())
-    assert len(counts) == 40 and max(counts.values()) == 1
+    for _ in range(3):
+        assert sorted(race(8, go)) == [False] * 7 + [True]
+        with session_factory.begin() as s:
+            s.execute(ProcessedRequest.__table__.delete())

@@ -16,8 +16,10 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def _bindir() -> str | None:
@@ -110,14 +112,38 @@ def pg_cluster() -> Iterator[Cluster]:
     cluster.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    """A fresh, migrated database of each kind."""
+KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _database(request: pytest.FixtureRequest, tmp_path: Path, *, migrated: bool) -> str:
     from bot.db.migrate import upgrade
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/test.db"
     else:
         url = request.getfixturevalue("pg_cluster").fresh_database()
-    upgrade(url)
+    if migrated:
+        upgrade(url)
     return url
+
+
+@pytest.fixture(params=KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database of each kind."""
+    return _database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=KINDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of each kind, never migrated (for migration tests)."""
+    return _database(request, tmp_path, migrated=False)
+
+
+@pytest.fixture
+def session_factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """A ``sessionmaker`` on ``db_url``; its engine is disposed afterwards."""
+    from bot.db.session import make_engine, make_session_factory
+
+    engine = make_engine(db_url)
+    yield make_session_factory(engine)
+    engine.dispose()
