@@ -33,7 +33,7 @@ def test_sqlite_engine_pragmas(tmp_path: object) -> None:
         pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
                   for name in ("journal_mode", "foreign_keys", "busy_timeout")}
     engine.dispose()
-    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000}
 
 
 def test_postgres_engine_options() -> None:
