@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -193,6 +193,12 @@ def _fail_exhausted(session: Session, now: datetime) -> None:
     )
     if _rowcount(result):
         log.warning("%d job(s) failed: lease expired on their last attempt", _rowcount(result))
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending job falls due (None: nothing pending). Lets the scheduler
+    wake up early for a paced turn or a retry instead of waiting for its next tick."""
+    return session.scalar(select(func.min(Job.due_at)).where(Job.status == PENDING))
 
 
 # --------------------------------------------------------------------------- finish

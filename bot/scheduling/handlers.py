@@ -9,15 +9,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.db import models as m
 from bot.db import queue
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable
+from bot.scheduling.pacing import ChannelPacer
 from bot.services.slack_io import post_message
 from bot.views import followups as fu_views
 
@@ -37,79 +40,130 @@ class PermanentFailure(Exception):
     """Retrying will not help; the job is marked failed (and someone was told)."""
 
 
+Record = Callable[[Session], None]
+"""A handler's database writes, applied by the runner in the transaction that marks the job
+done (so "posted" and "done" are recorded together, batched with the other jobs)."""
+
+
 @dataclass
 class JobContext:
     deps: Deps
     client: WebClient
     job: queue.ClaimedJob
     now: datetime
-    channel_blocked_until: Callable[[str, datetime], datetime | None]
+    pacer: ChannelPacer
+    prefetched: Any = None  # what PREFETCH loaded for this job, if its kind has a loader
     channel: str | None = field(default=None)
+    posting: str | None = field(default=None)  # the channel whose turn this job holds
 
     def use_channel(self, channel: str) -> None:
-        """Declare the channel this job posts to; defers when Slack asked us to wait."""
+        """Declare the channel this job posts to and wait for its turn: defers the job when
+        the channel was posted to less than a second ago or Slack asked us to wait."""
         self.channel = channel
-        until = self.channel_blocked_until(channel, self.now)
-        if until is not None:
-            raise Deferred(until, f"rate limited in {channel}")
+        if self.posting == channel:
+            return
+        turn = self.pacer.acquire(channel, self.job.id, self.now)
+        if turn is not None:
+            raise Deferred(turn, f"waiting for a turn in {channel}")
+        self.posting = channel
 
 
-Handler = Callable[[JobContext], None]
+Handler = Callable[[JobContext], Record | None]
+Prefetch = Callable[[Session, list[queue.ClaimedJob]], dict[int, Any]]
 
 
-def _late_note(ctx: JobContext) -> str | None:
-    late = ctx.job.late_by
-    if late > timedelta(minutes=30):
+LATE = timedelta(minutes=30)
+
+
+def _late_note(late: timedelta) -> str | None:
+    if late > LATE:
         hours = late.total_seconds() / 3600
         when = f"{hours:.0f} hours" if hours >= 1.5 else f"{late.total_seconds() / 60:.0f} minutes"
         return f"This check-in is {when} late: I was offline when it fell due."
     return None
 
 
-def checkin_post(ctx: JobContext) -> None:
-    deps = ctx.deps
-    with deps.sessions() as session:
-        checkin = session.get(m.Checkin, ctx.job.ref_id)
-        if checkin is None or checkin.status not in ("scheduled", "snoozed"):
-            return  # stopped, already posted, or gone
-        if checkin.message_ts:
-            return
-        assessment = session.get(m.Assessment, checkin.assessment_id)
-        if assessment is None or assessment.followups_status != "active":
-            return
-        if not assessment.message_ts:
-            raise PermanentFailure("the recommendation was never posted")
-        channel, thread = assessment.channel_id, assessment.message_ts
-        owner, seq, total = assessment.user_id, checkin.seq, checkin.of_total
-        checkin_id, assessment_id = checkin.id, assessment.id
-        engagement = assessment.engagement
+@dataclass(frozen=True)
+class CheckinTarget:
+    """Everything a check-in post needs, read in one query for a whole batch."""
+
+    checkin_id: int
+    assessment_id: int
+    channel: str
+    thread: str | None
+    owner: str
+    seq: int
+    total: int
+    engagement: str
+    due_at: datetime  # the check-in's own time (the job's may have moved: retries, turns)
+    postable: bool  # still scheduled, not posted, follow-ups active
+
+
+def prefetch_checkins(session: Session, jobs: list[queue.ClaimedJob]) -> dict[int, Any]:
+    ids = {job.ref_id for job in jobs if job.ref_id is not None}
+    rows = session.execute(
+        select(m.Checkin.id, m.Checkin.status, m.Checkin.message_ts, m.Checkin.seq,
+               m.Checkin.of_total, m.Assessment.id, m.Checkin.due_at, m.Assessment.channel_id,
+               m.Assessment.message_ts, m.Assessment.user_id, m.Assessment.engagement,
+               m.Assessment.followups_status)
+        .join(m.Assessment, m.Assessment.id == m.Checkin.assessment_id)
+        .where(m.Checkin.id.in_(ids))
+    ).all()
+    targets = {
+        r[0]: CheckinTarget(
+            checkin_id=r[0], assessment_id=r[5], due_at=r[6], channel=r[7], thread=r[8],
+            owner=r[9], seq=r[3], total=r[4], engagement=r[10],
+            postable=r[1] in ("scheduled", "snoozed") and not r[2] and r[11] == "active")
+        for r in rows
+    }
+    return {job.id: targets.get(job.ref_id or 0) for job in jobs}
+
+
+def _load_checkin(ctx: JobContext) -> CheckinTarget | None:
+    if ctx.prefetched is not None:
+        return cast(CheckinTarget, ctx.prefetched)
+    with ctx.deps.sessions() as session:
+        return prefetch_checkins(session, [ctx.job]).get(ctx.job.id)
+
+
+def checkin_post(ctx: JobContext) -> Record | None:
+    target = _load_checkin(ctx)
+    if target is None or not target.postable:
+        return None  # stopped, already posted, or gone
+    if not target.thread:
+        raise PermanentFailure("the recommendation was never posted")
+    channel, thread = target.channel, target.thread
     ctx.use_channel(channel)
-    marker = {"event_type": "engagement_checkin", "event_payload": {"checkin_id": checkin_id}}
-    already = _find_posted(ctx, channel, thread, marker) if ctx.job.attempts > 1 else None
-    message = fu_views.checkin_message(owner_id=owner, checkin_id=checkin_id, seq=seq,
-                                       of_total=total, engagement=engagement,
-                                       late_note=_late_note(ctx))
+    marker = {"event_type": "engagement_checkin",
+              "event_payload": {"checkin_id": target.checkin_id}}
+    already = _find_posted(ctx, channel, thread, marker) if ctx.job.is_retry else None
+    late_by = max(ctx.now - target.due_at, ctx.job.late_by)
+    message = fu_views.checkin_message(owner_id=target.owner, checkin_id=target.checkin_id,
+                                       seq=target.seq, of_total=target.total,
+                                       engagement=target.engagement,
+                                       late_note=_late_note(late_by))
     try:
         resp = already or post_message(ctx.client, channel, thread_ts=thread,
                                        metadata=marker, **message)
     except ChannelUnavailable as exc:
-        _pause_for_channel(ctx, assessment_id, owner, exc)
+        _pause_for_channel(ctx, target.assessment_id, target.owner, exc)
         raise PermanentFailure(exc.reason) from exc
-    with deps.sessions.begin() as session:
-        checkin = session.get(m.Checkin, checkin_id)
-        assert checkin is not None
-        checkin.message_ts = str(resp.get("ts"))
-        checkin.status = "posted"
-        checkin.late = ctx.job.late_by > timedelta(minutes=30)
-        settings = deps.settings
-        queue.enqueue(session, team_id=ctx.job.team_id, kind="checkin_nudge",
-                      due_at=ctx.now + settings.nudge_after,
-                      idempotency_key=f"checkin_nudge:{checkin_id}", ref_id=checkin_id,
-                      now=ctx.now)
-        queue.enqueue(session, team_id=ctx.job.team_id, kind="checkin_miss",
-                      due_at=ctx.now + settings.miss_after,
-                      idempotency_key=f"checkin_miss:{checkin_id}", ref_id=checkin_id,
-                      now=ctx.now)
+    ts, now, team_id = str(resp.get("ts")), ctx.now, ctx.job.team_id
+    late = late_by > LATE
+    settings = ctx.deps.settings
+
+    def record(session: Session) -> None:
+        session.execute(
+            update(m.Checkin).where(m.Checkin.id == target.checkin_id)
+            .values(message_ts=ts, status="posted", late=late)
+            .execution_options(synchronize_session=False))
+        for kind, after in (("checkin_nudge", settings.nudge_after),
+                            ("checkin_miss", settings.miss_after)):
+            queue.enqueue(session, team_id=team_id, kind=kind, due_at=now + after,
+                          idempotency_key=f"{kind}:{target.checkin_id}",
+                          ref_id=target.checkin_id, now=now)
+
+    return record
 
 
 def _find_posted(ctx: JobContext, channel: str, thread: str, marker: dict[str, Any]
@@ -179,6 +233,10 @@ def _health_close(ctx: JobContext) -> None:
 
     health.close_run(ctx)
 
+
+PREFETCH: dict[str, Prefetch] = {
+    "checkin_post": prefetch_checkins,
+}
 
 HANDLERS: dict[str, Handler] = {
     "checkin_post": checkin_post,

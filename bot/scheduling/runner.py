@@ -3,9 +3,13 @@
 The database is the source of truth for what is due (``bot.db.queue``); APScheduler only
 drives the clock: one interval job, coalesced, never two at once. Each tick claims due jobs
 atomically (so two workers never take the same one), hands them to a small thread pool, and
-marks each done, retried later, or failed. Jobs whose claim died with a crashed worker come
-back when their lease runs out. Slack's per-channel rate limit is honoured per channel: a
-429 in one channel defers that channel's jobs without stalling the others.
+writes back the whole batch (done, retried later, or failed, with each handler's own
+writes) in one transaction. Jobs whose claim died with a crashed worker come back when their
+lease runs out. Slack's per-channel rate limit is honoured per channel: the pacer hands out
+turns (one post per channel per second) and a 429 defers only that channel's jobs.
+
+Delivery is at least once: a worker can die after Slack accepted a post and before the batch
+was written back. Handlers make the retry harmless (see ``handlers.py``).
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import os
 import socket
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,18 +32,46 @@ from slack_sdk.errors import SlackApiError
 
 from bot.db import queue
 from bot.deps import Deps
-from bot.scheduling.handlers import HANDLERS, Deferred, Handler, JobContext, PermanentFailure
+from bot.scheduling.handlers import (
+    HANDLERS,
+    PREFETCH,
+    Deferred,
+    Handler,
+    JobContext,
+    PermanentFailure,
+    Record,
+)
+from bot.scheduling.pacing import ChannelPacer
 from bot.services.slack_io import WorkspaceGone, slack_error
+from bot.slack_client import KeepAliveWebClient
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 500
+JOB_ID = "due-work"
+CHANNEL_INTERVAL = timedelta(seconds=1)  # Slack: about one message per second per channel
+MAX_CLIENTS = 1000  # per-workspace clients kept (each holds its keep-alive connections)
 RETRY_BACKOFF = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2),
                  timedelta(minutes=10), timedelta(hours=1))
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Outcome:
+    """What became of one claimed job; written back in one transaction per batch."""
+
+    status: str  # "done" | "retry" | "failed"
+    error: str | None = None
+    retry_at: datetime | None = None
+    count_attempt: bool = True
+    record: Record | None = None  # the handler's own writes, applied with the completion
+    team_gone: str | None = None  # stop this workspace's schedules (token revoked ...)
+
+
+DONE = Outcome("done")
 
 
 class SchedulerRunner:
@@ -50,26 +84,29 @@ class SchedulerRunner:
         handlers: dict[str, Handler] | None = None,
         threads: int = 8,
         lease: timedelta | None = None,
+        pace: timedelta = CHANNEL_INTERVAL,
     ) -> None:
         self.deps = deps
-        self.client = client
+        # one persistent connection per thread instead of a handshake per post
+        self.client = KeepAliveWebClient.like(client) if type(client) is WebClient else client
         self.worker_id = worker_id or worker_name()
         self.handlers = handlers if handlers is not None else HANDLERS
         self.lease = lease or deps.settings.job_lease
+        self.pacer = ChannelPacer(pace)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
         self._scheduler: BackgroundScheduler | None = None
-        self._lock = threading.Lock()
-        # channel -> when Slack lets us post there again (from Retry-After)
-        self._channel_blocked_until: dict[str, datetime] = {}
+        self._clients: OrderedDict[str, WebClient] = OrderedDict()
+        self._clients_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     # ------------------------------------------------------------------ clock
     def start(self) -> None:
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
-            self.tick,
+            self._scheduled_tick,
             "interval",
             seconds=self.deps.settings.scheduler_interval_seconds,
-            id="due-work",
+            id=JOB_ID,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,
@@ -79,12 +116,29 @@ class SchedulerRunner:
         log.info("scheduler started as %s", self.worker_id)
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
         self._pool.shutdown(wait=True)
         with self.deps.sessions.begin() as session:
             released = queue.release(session, self.worker_id)
         log.info("scheduler stopped; released %s claimed job(s)", released)
+
+    def _scheduled_tick(self) -> None:
+        """Run what is due; while more falls due before the next regular tick (a paced turn
+        in a busy channel, a quick retry), wait for it here instead of a whole interval.
+        (Calling back into APScheduler from its own job can deadlock with shutdown.)"""
+        interval = self.deps.settings.scheduler_interval_seconds
+        while not self._stopping.is_set():
+            self.tick()
+            with self.deps.sessions() as session:
+                upcoming = queue.next_due(session)
+            if upcoming is None:
+                return
+            wait = (upcoming - self.deps.clock()).total_seconds()
+            if wait >= interval:
+                return
+            self._stopping.wait(min(max(wait, 0.01), interval))
 
     # ------------------------------------------------------------------ work
     def tick(self) -> int:
@@ -98,48 +152,90 @@ class SchedulerRunner:
             )
             if not claimed:
                 return total
-            futures = [self._pool.submit(self._run_one, job) for job in claimed]
-            for future in futures:
-                future.result()
-            total += len(claimed)
+            prefetched = self._prefetch(claimed)
+            futures = [self._pool.submit(self._run_one, job, prefetched.get(job.id))
+                       for job in claimed]
+            outcomes = [(job, future.result()) for job, future in zip(claimed, futures,
+                                                                       strict=True)]
+            self._write_back(outcomes)
+            total += sum(1 for _, o in outcomes if o.status != "retry" or o.count_attempt)
 
-    def _run_one(self, job: queue.ClaimedJob) -> None:
+    def _prefetch(self, claimed: list[queue.ClaimedJob]) -> dict[int, Any]:
+        """Load what each kind of job needs for the whole batch in one query per kind."""
+        found: dict[int, Any] = {}
+        by_kind: dict[str, list[queue.ClaimedJob]] = {}
+        for job in claimed:
+            if job.kind in PREFETCH:
+                by_kind.setdefault(job.kind, []).append(job)
+        if by_kind:
+            with self.deps.sessions() as session:
+                for kind, jobs in by_kind.items():
+                    found.update(PREFETCH[kind](session, jobs))
+        return found
+
+    def _run_one(self, job: queue.ClaimedJob, prefetched: Any = None) -> Outcome:
         handler = self.handlers.get(job.kind)
         now = self.deps.clock()
         if handler is None:
-            self._finish(job, error=f"no handler for job kind {job.kind!r}", retry_at=None)
-            return
+            return Outcome("failed", error=f"no handler for job kind {job.kind!r}")
+        ctx: JobContext | None = None
         try:
             ctx = JobContext(deps=self.deps, client=self.client_for(job.team_id), job=job,
-                             now=now, channel_blocked_until=self._blocked_until)
-            handler(ctx)
+                             now=now, pacer=self.pacer, prefetched=prefetched)
+            record = handler(ctx)
         except Deferred as d:
-            self._finish(job, error=d.reason, retry_at=d.until, count_attempt=False)
+            return Outcome("retry", error=d.reason, retry_at=d.until, count_attempt=False)
         except WorkspaceGone as gone:
-            from bot.services import workspaces
-
-            workspaces.stop_team(self.deps, job.team_id, reason=gone.error, now=now)
-            self._finish(job, error=f"workspace gone: {gone.error}", retry_at=None)
+            return Outcome("failed", error=f"workspace gone: {gone.error}",
+                           team_gone=gone.error)
         except PermanentFailure as failure:
-            self._finish(job, error=str(failure), retry_at=None)
+            return Outcome("failed", error=str(failure))
         except SlackApiError as exc:
-            error = slack_error(exc)
             retry_after = _retry_after(exc)
             if retry_after is not None:
-                channel = ctx.channel
                 until = now + retry_after
-                if channel:
-                    self._block(channel, until)
-                self._finish(job, error="ratelimited", retry_at=until, count_attempt=False)
-            else:
-                self._finish(job, error=error, retry_at=self._backoff(job, now))
+                if ctx is not None and ctx.channel:
+                    self.pacer.block(ctx.channel, until)
+                return Outcome("retry", error="ratelimited", retry_at=until,
+                               count_attempt=False)
+            return Outcome("retry", error=slack_error(exc), retry_at=self._backoff(job, now))
         except Exception as exc:
             log.exception("job %s (%s) failed", job.id, job.kind)
-            self._finish(job, error=f"{type(exc).__name__}: {exc}"[:500],
-                         retry_at=self._backoff(job, now))
-        else:
-            with self.deps.sessions.begin() as session:
-                queue.complete(session, job.id, self.worker_id, now=self.deps.clock())
+            return Outcome("retry", error=f"{type(exc).__name__}: {exc}"[:500],
+                           retry_at=self._backoff(job, now))
+        finally:
+            if ctx is not None and ctx.posting:
+                self.pacer.release(ctx.posting, self.deps.clock())
+        return Outcome("done", record=record) if record is not None else DONE
+
+    def _write_back(self, outcomes: list[tuple[queue.ClaimedJob, Outcome]]) -> None:
+        """Complete, retry or fail the batch in one transaction; each job's own writes go
+        in a savepoint with its completion, so one bad row cannot undo the others."""
+        gone: dict[str, str] = {}
+        now = self.deps.clock()
+        with self.deps.sessions.begin() as session:
+            for job, outcome in outcomes:
+                if outcome.team_gone:
+                    gone[job.team_id] = outcome.team_gone
+                if outcome.status == "done":
+                    try:
+                        with session.begin_nested():
+                            if outcome.record is not None:
+                                outcome.record(session)
+                            queue.complete(session, job.id, self.worker_id, now=now)
+                        continue
+                    except Exception as exc:
+                        log.exception("job %s (%s): recording its result failed", job.id,
+                                      job.kind)
+                        outcome = Outcome("retry", error=f"{type(exc).__name__}: {exc}"[:500],
+                                          retry_at=self._backoff(job, now))
+                queue.fail(session, job.id, self.worker_id, outcome.error or "failed",
+                           outcome.retry_at if outcome.status == "retry" else None,
+                           count_attempt=outcome.count_attempt, now=now)
+        for team_id, reason in gone.items():
+            from bot.services import workspaces
+
+            workspaces.stop_team(self.deps, team_id, reason=reason, now=now)
 
     def client_for(self, team_id: str) -> WebClient:
         """The shared client (single workspace), or one with the team's installed token."""
@@ -149,34 +245,20 @@ class SchedulerRunner:
         bot = store.find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise WorkspaceGone("not_installed")
-        client = WebClient(token=bot.bot_token, base_url=self.client.base_url,
-                           timeout=self.client.timeout)
-        client.retry_handlers = list(self.client.retry_handlers)
+        token = bot.bot_token
+        with self._clients_lock:
+            client = self._clients.get(token)
+            if client is None:
+                client = self._clients[token] = KeepAliveWebClient.like(self.client, token=token)
+                if len(self._clients) > MAX_CLIENTS:
+                    self._clients.popitem(last=False)
+            else:
+                self._clients.move_to_end(token)
         return client
-
-    def _finish(self, job: queue.ClaimedJob, *, error: str, retry_at: datetime | None,
-                count_attempt: bool = True) -> None:
-        with self.deps.sessions.begin() as session:
-            queue.fail(session, job.id, self.worker_id, error, retry_at,
-                       count_attempt=count_attempt)
 
     def _backoff(self, job: queue.ClaimedJob, now: datetime) -> datetime:
         step = RETRY_BACKOFF[min(max(job.attempts - 1, 0), len(RETRY_BACKOFF) - 1)]
         return now + step
-
-    def _block(self, channel: str, until: datetime) -> None:
-        with self._lock:
-            current = self._channel_blocked_until.get(channel)
-            if current is None or until > current:
-                self._channel_blocked_until[channel] = until
-
-    def _blocked_until(self, channel: str, now: datetime) -> datetime | None:
-        with self._lock:
-            until = self._channel_blocked_until.get(channel)
-            if until is not None and until <= now:
-                del self._channel_blocked_until[channel]
-                return None
-            return until
 
 
 def _retry_after(exc: SlackApiError) -> timedelta | None:

@@ -92,6 +92,7 @@ class FakeSlack:
         self._rate: float | None = None
         self._last_post: dict[str, float] = {}
         self.rate_limited = 0
+        self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self._server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -103,6 +104,11 @@ class FakeSlack:
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with fake._cond:
+                    fake.connections += 1
 
             def do_POST(self) -> None:
                 fake._handle(self)

@@ -1,0 +1,64 @@
+"""The per-channel pacer: one post per channel per interval, consecutive turns, 429s."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.scheduling.pacing import ChannelPacer
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+S = timedelta(seconds=1)
+
+
+def test_first_post_goes_at_once_then_the_channel_waits() -> None:
+    p = ChannelPacer(S)
+    assert p.acquire("C1", 1, T0) is None
+    assert p.acquire("C2", 2, T0) is None  # other channels are not held up
+    assert p.acquire("C1", 3, T0) == T0 + S  # in flight: next turn
+    p.release("C1", T0)
+    assert p.blocked_until("C1", T0) == T0 + S
+    assert p.blocked_until("C1", T0 + S) is None
+
+
+def test_waiting_jobs_get_consecutive_turns_and_keep_them() -> None:
+    p = ChannelPacer(S)
+    assert p.acquire("C1", 1, T0) is None
+    turns = [p.acquire("C1", job, T0) for job in (2, 3, 4)]
+    assert turns == [T0 + S, T0 + 2 * S, T0 + 3 * S]
+    p.release("C1", T0)
+    # each job goes when it comes back at its turn; a newcomer queues behind the line
+    assert p.acquire("C1", 2, T0 + S) is None
+    p.release("C1", T0 + S)
+    assert p.acquire("C1", 9, T0 + 2 * S) == T0 + 4 * S
+    assert p.acquire("C1", 3, T0 + 2 * S) is None
+
+
+def test_a_slow_post_pushes_the_next_turn_back() -> None:
+    p = ChannelPacer(S)
+    assert p.acquire("C1", 1, T0) is None
+    assert p.acquire("C1", 2, T0) == T0 + S
+    p.release("C1", T0 + timedelta(milliseconds=700))  # Slack took 0.7 s to answer
+    turn = p.acquire("C1", 2, T0 + S)
+    assert turn == T0 + timedelta(milliseconds=1700)  # a full interval after it finished
+    assert p.acquire("C1", 2, turn) is None
+
+
+def test_retry_after_blocks_the_channel() -> None:
+    p = ChannelPacer(S)
+    p.block("C1", T0 + 30 * S)
+    assert p.acquire("C1", 1, T0 + S) == T0 + 30 * S
+    assert p.acquire("C1", 1, T0 + 30 * S) is None
+
+
+def test_zero_interval_disables_pacing() -> None:
+    p = ChannelPacer(timedelta(0))
+    assert all(p.acquire("C1", job, T0) is None for job in range(5))
+
+
+def test_idle_channels_are_forgotten() -> None:
+    p = ChannelPacer(S)
+    for i in range(20_001):
+        assert p.acquire(f"C{i}", i, T0) is None
+        p.release(f"C{i}", T0)
+    p.release("C0", T0 + 10 * S)  # triggers the prune
+    assert len(p._free_at) < 10
