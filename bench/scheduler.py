@@ -41,7 +41,7 @@ def bench_scheduler(quick: bool) -> list[str]:
                 s.flush()
                 queue.enqueue(s, team_id="T1", kind="checkin_post", due_at=now,
                               idempotency_key=f"checkin_post:{c.id}", ref_id=c.id, now=now)
-        fake.rate_limit_per_channel(1.0)
+        fake.rate_limit_per_channel(None if os.environ.get("BENCH_NO_RATE") else 1.0)
         per_channel = n / channels
         floor = per_channel - 1  # first message at t=0, then one a second
         real_start = time.monotonic()
@@ -73,6 +73,16 @@ def bench_scheduler(quick: bool) -> list[str]:
         ids = Counter(str(c.args["blocks"]).split("'value': '")[1].split("'")[0] for c in posts)
         with bot.deps.sessions() as s:
             failed = s.query(m.Job).filter(m.Job.status == "failed").count()
+        if os.environ.get("BENCH_DEBUG"):
+            from collections import defaultdict
+            per: dict[str, list[float]] = defaultdict(list)
+            for c in posts:
+                per[c.args["channel"]].append(c.received_at)
+            gaps = sorted(b - a for ts in per.values() for a, b in zip(ts, ts[1:], strict=False))
+            t0 = min(c.received_at for c in posts)
+            hist = Counter(int(c.received_at - t0) for c in posts)
+            print("gaps p50/p90/max", gaps[len(gaps) // 2], gaps[int(len(gaps) * .9)], gaps[-1])
+            print("posts per second", sorted(hist.items()))
         lost = n - len(ids)
         dup = sum(v - 1 for v in ids.values())
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

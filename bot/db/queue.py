@@ -39,7 +39,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,6 +129,22 @@ def enqueue(session: Session, *, team_id: str, kind: str, due_at: datetime,
         .returning(Job)
     )
     return session.scalars(stmt).one_or_none()
+
+
+def job_row(*, team_id: str, kind: str, due_at: datetime, idempotency_key: str,
+            now: datetime, ref_id: int | None = None, payload: dict[str, Any] | None = None,
+            max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> dict[str, Any]:
+    """The row :func:`enqueue_many` inserts (same meaning as :func:`enqueue`'s arguments)."""
+    return {"team_id": team_id, "kind": kind, "ref_id": ref_id, "payload": payload,
+            "due_at": due_at, "status": PENDING, "idempotency_key": idempotency_key,
+            "attempts": 0, "max_attempts": max_attempts, "created_at": now, "updated_at": now}
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """:func:`enqueue` for many jobs in one statement; keys that exist are skipped."""
+    if rows:
+        session.execute(_insert(session, Job.__table__)
+                        .on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
 
 
 # --------------------------------------------------------------------------- claim
@@ -217,6 +244,41 @@ def complete(session: Session, job_id: int, worker_id: str, *, now: datetime | N
     result = session.execute(update(Job).where(_owned(job_id, worker_id)).values(**values)
                              .execution_options(synchronize_session=False))
     return _rowcount(result) == 1
+
+
+def complete_many(session: Session, job_ids: list[int], worker_id: str, *,
+                  now: datetime) -> int:
+    """:func:`complete` for a batch: how many of ``job_ids`` this worker still held."""
+    if not job_ids:
+        return 0
+    result = session.execute(
+        update(Job).where(Job.id.in_(job_ids), Job.status == CLAIMED,
+                          Job.lease_owner == worker_id)
+        .values(status=DONE, lease_owner=None, lease_until=None, last_error=None,
+                done_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    return _rowcount(result)
+
+
+_DEFER = (
+    update(Job.__table__)
+    .where(Job.__table__.c.id == bindparam("b_id"), Job.__table__.c.status == CLAIMED,
+           Job.__table__.c.lease_owner == bindparam("b_owner"))
+    .values(status=PENDING, due_at=bindparam("b_until"), lease_owner=None, lease_until=None,
+            attempts=case((Job.__table__.c.attempts > 0, Job.__table__.c.attempts - 1),
+                          else_=0),
+            last_error=bindparam("b_reason"), updated_at=bindparam("b_now"))
+)
+
+
+def defer_many(session: Session, deferrals: list[tuple[int, datetime, str]], worker_id: str,
+               *, now: datetime) -> None:
+    """Hand claimed jobs back until a later time without counting the attempt (a channel's
+    turn, a rate limit): ``(job_id, until, reason)`` each, one statement for all."""
+    if deferrals:
+        session.execute(_DEFER, [{"b_id": job_id, "b_until": until, "b_reason": reason[:500],
+                                  "b_owner": worker_id, "b_now": now}
+                                 for job_id, until, reason in deferrals])
 
 
 def fail(session: Session, job_id: int, worker_id: str, error: str,

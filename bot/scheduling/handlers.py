@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select, update
+from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
@@ -40,9 +40,17 @@ class PermanentFailure(Exception):
     """Retrying will not help; the job is marked failed (and someone was told)."""
 
 
-Record = Callable[[Session], None]
-"""A handler's database writes, applied by the runner in the transaction that marks the job
-done (so "posted" and "done" are recorded together, batched with the other jobs)."""
+@dataclass
+class Writes:
+    """A handler's database writes, applied by the runner in the transaction that marks the
+    job done (so "posted" and "done" are recorded together). The runner batches them with
+    the other jobs': statements shared by many jobs run as one executemany."""
+
+    statements: list[tuple[Executable, dict[str, Any]]] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # queue.job_row(...) rows
+
+
+Record = Writes
 
 
 @dataclass
@@ -152,18 +160,21 @@ def checkin_post(ctx: JobContext) -> Record | None:
     late = late_by > LATE
     settings = ctx.deps.settings
 
-    def record(session: Session) -> None:
-        session.execute(
-            update(m.Checkin).where(m.Checkin.id == target.checkin_id)
-            .values(message_ts=ts, status="posted", late=late)
-            .execution_options(synchronize_session=False))
-        for kind, after in (("checkin_nudge", settings.nudge_after),
-                            ("checkin_miss", settings.miss_after)):
-            queue.enqueue(session, team_id=team_id, kind=kind, due_at=now + after,
-                          idempotency_key=f"{kind}:{target.checkin_id}",
-                          ref_id=target.checkin_id, now=now)
+    return Writes(
+        statements=[(CHECKIN_POSTED, {"b_id": target.checkin_id, "b_ts": ts, "b_late": late})],
+        jobs=[queue.job_row(team_id=team_id, kind=kind, due_at=now + after,
+                            idempotency_key=f"{kind}:{target.checkin_id}",
+                            ref_id=target.checkin_id, now=now)
+              for kind, after in (("checkin_nudge", settings.nudge_after),
+                                  ("checkin_miss", settings.miss_after))],
+    )
 
-    return record
+
+_checkins = m.Checkin.__table__
+CHECKIN_POSTED = (
+    update(_checkins).where(_checkins.c.id == bindparam("b_id"))
+    .values(message_ts=bindparam("b_ts"), status="posted", late=bindparam("b_late"))
+)
 
 
 def _find_posted(ctx: JobContext, channel: str, thread: str, marker: dict[str, Any]

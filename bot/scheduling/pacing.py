@@ -5,8 +5,9 @@ that from happening in the first place: a job that wants a channel gets either "
 the time its turn comes, and waits for it in the queue (``Deferred``), not in a thread.
 
 * One post per channel in flight at a time; the next may start ``interval`` after the
-  previous one *finished* (so requests can never arrive at Slack closer than ``interval``,
-  whatever the network does in between).
+  previous one *started*, or when it finished if that took longer. (Two requests can then
+  reach Slack a few milliseconds closer than ``interval``; the runner's interval carries a
+  small margin for that.)
 * Jobs that find a channel busy get consecutive turns (``tail``), so ten queued jobs are
   each deferred once, to their own turn, instead of all retrying every tick.
 * A 429's ``Retry-After`` pushes the channel's next turn out (``block``).
@@ -61,7 +62,7 @@ class ChannelPacer:
         """The post to ``channel`` finished (whatever the result) at ``now``."""
         with self._lock:
             self._busy.discard(channel)
-            self._free_at[channel] = max(self._free_at.get(channel, now), now + self.interval)
+            self._free_at[channel] = max(self._free_at.get(channel, now), now)
             if len(self._free_at) > PRUNE_AT:
                 self._prune(now)
 

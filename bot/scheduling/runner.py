@@ -29,6 +29,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.db import queue
 from bot.deps import Deps
@@ -49,7 +50,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 JOB_ID = "due-work"
-CHANNEL_INTERVAL = timedelta(seconds=1)  # Slack: about one message per second per channel
+# Slack: about one message per second per channel; 25 ms of margin for network jitter
+CHANNEL_INTERVAL = timedelta(seconds=1.025)
 MAX_CLIENTS = 1000  # per-workspace clients kept (each holds its keep-alive connections)
 RETRY_BACKOFF = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2),
                  timedelta(minutes=10), timedelta(hours=1))
@@ -209,33 +211,57 @@ class SchedulerRunner:
         return Outcome("done", record=record) if record is not None else DONE
 
     def _write_back(self, outcomes: list[tuple[queue.ClaimedJob, Outcome]]) -> None:
-        """Complete, retry or fail the batch in one transaction; each job's own writes go
-        in a savepoint with its completion, so one bad row cannot undo the others."""
-        gone: dict[str, str] = {}
+        """Complete, defer, retry or fail the batch in one transaction, the handlers' own
+        writes batched by statement. If that transaction fails, each job is written back
+        on its own so one bad row cannot hold up the others."""
         now = self.deps.clock()
-        with self.deps.sessions.begin() as session:
+        try:
+            with self.deps.sessions.begin() as session:
+                self._apply(session, outcomes, now)
+        except Exception:
+            log.exception("writing back a batch of %d job(s) failed; one at a time now",
+                          len(outcomes))
             for job, outcome in outcomes:
-                if outcome.team_gone:
-                    gone[job.team_id] = outcome.team_gone
-                if outcome.status == "done":
-                    try:
-                        with session.begin_nested():
-                            if outcome.record is not None:
-                                outcome.record(session)
-                            queue.complete(session, job.id, self.worker_id, now=now)
-                        continue
-                    except Exception as exc:
-                        log.exception("job %s (%s): recording its result failed", job.id,
-                                      job.kind)
-                        outcome = Outcome("retry", error=f"{type(exc).__name__}: {exc}"[:500],
-                                          retry_at=self._backoff(job, now))
-                queue.fail(session, job.id, self.worker_id, outcome.error or "failed",
-                           outcome.retry_at if outcome.status == "retry" else None,
-                           count_attempt=outcome.count_attempt, now=now)
+                try:
+                    with self.deps.sessions.begin() as session:
+                        self._apply(session, [(job, outcome)], now)
+                except Exception as exc:
+                    log.exception("job %s (%s): recording its result failed", job.id, job.kind)
+                    with self.deps.sessions.begin() as session:
+                        queue.fail(session, job.id, self.worker_id,
+                                   f"{type(exc).__name__}: {exc}", self._backoff(job, now),
+                                   now=now)
+        gone = {job.team_id: o.team_gone for job, o in outcomes if o.team_gone}
         for team_id, reason in gone.items():
             from bot.services import workspaces
 
             workspaces.stop_team(self.deps, team_id, reason=reason, now=now)
+
+    def _apply(self, session: Session, outcomes: list[tuple[queue.ClaimedJob, Outcome]],
+               now: datetime) -> None:
+        done: list[int] = []
+        deferred: list[tuple[int, datetime, str]] = []
+        grouped: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+        new_jobs: list[dict[str, Any]] = []
+        for job, outcome in outcomes:
+            if outcome.status == "done":
+                done.append(job.id)
+                if outcome.record is not None:
+                    for stmt, params in outcome.record.statements:
+                        grouped.setdefault(id(stmt), (stmt, []))[1].append(params)
+                    new_jobs += outcome.record.jobs
+            elif (outcome.status == "retry" and not outcome.count_attempt
+                  and outcome.retry_at is not None):
+                deferred.append((job.id, outcome.retry_at, outcome.error or "deferred"))
+            else:
+                queue.fail(session, job.id, self.worker_id, outcome.error or "failed",
+                           outcome.retry_at if outcome.status == "retry" else None,
+                           count_attempt=outcome.count_attempt, now=now)
+        for stmt, params in grouped.values():
+            session.execute(stmt, params)
+        queue.enqueue_many(session, new_jobs)
+        queue.complete_many(session, done, self.worker_id, now=now)
+        queue.defer_many(session, deferred, self.worker_id, now=now)
 
     def client_for(self, team_id: str) -> WebClient:
         """The shared client (single workspace), or one with the team's installed token."""

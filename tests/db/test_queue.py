@@ -16,6 +16,7 @@ from bot.db.models import Job, ProcessedRequest
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
+SEC = timedelta(seconds=1)
 Sessions = sessionmaker[Session]
 
 
@@ -318,3 +319,33 @@ def test_remember_once_race_has_one_winner(session_factory: Sessions) -> None:
         assert sorted(race(8, go)) == [False] * 7 + [True]
         with session_factory.begin() as s:
             s.execute(ProcessedRequest.__table__.delete())
+
+
+# ------------------------------------------------------------------------- batches
+def test_batch_operations_match_their_one_job_versions(session_factory: Sessions) -> None:
+    add(session_factory, 4)
+    a, b, c, d = claim(session_factory)
+    with session_factory.begin() as s:
+        # b's lease was taken over by another worker: it must not be touched
+        s.execute(Job.__table__.update().where(Job.id == b.id).values(lease_owner="other"))
+        assert queue.complete_many(s, [a.id, b.id], "w", now=T0) == 1
+        queue.defer_many(s, [(c.id, T0 + 3 * MIN, "waiting for a turn in C1")], "w", now=T0)
+        queue.enqueue_many(s, [
+            queue.job_row(team_id="T1", kind="test", due_at=T0, idempotency_key="k0", now=T0),
+            queue.job_row(team_id="T1", kind="test", due_at=T0, idempotency_key="new", now=T0),
+        ])
+    assert job(session_factory, a.id).status == "done"
+    assert job(session_factory, a.id).done_at == T0
+    assert job(session_factory, b.id).status == "claimed"
+    deferred = job(session_factory, c.id)
+    # pending at its turn, and the deferral does not use up an attempt
+    assert (deferred.status, deferred.due_at, deferred.attempts, deferred.lease_owner) == (
+        "pending", T0 + 3 * MIN, 0, None)
+    assert job(session_factory, d.id).status == "claimed"
+    assert statuses(session_factory) == {"done": 1, "claimed": 2, "pending": 2}
+    with session_factory() as s:
+        assert queue.next_due(s) == T0  # the new job; the deferred one is later
+    with session_factory() as s:
+        new_id = s.scalar(select(Job.id).where(Job.idempotency_key == "new"))
+    assert [j.id for j in claim(session_factory, T0 + 30 * SEC, worker="w2")] == [new_id]
+    assert c.id in [j.id for j in claim(session_factory, T0 + 3 * MIN, worker="w2")]

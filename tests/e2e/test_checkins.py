@@ -176,7 +176,7 @@ def test_downtime_delivers_everything_once_and_says_late(bot: Bot) -> None:
     runner.tick()
     # both fell due in one thread: the second waits its turn (one post a second per channel)
     assert len(checkin_posts(bot)) == 1
-    bot.clock.advance(timedelta(seconds=1))
+    bot.clock.advance(runner.pacer.interval)
     runner.tick()
     posts = checkin_posts(bot)
     assert len(posts) == 2

@@ -33,14 +33,15 @@ def test_waiting_jobs_get_consecutive_turns_and_keep_them() -> None:
     assert p.acquire("C1", 3, T0 + 2 * S) is None
 
 
-def test_a_slow_post_pushes_the_next_turn_back() -> None:
+def test_turns_count_from_the_start_of_a_post_but_never_overlap_a_slow_one() -> None:
     p = ChannelPacer(S)
     assert p.acquire("C1", 1, T0) is None
     assert p.acquire("C1", 2, T0) == T0 + S
     p.release("C1", T0 + timedelta(milliseconds=700))  # Slack took 0.7 s to answer
-    turn = p.acquire("C1", 2, T0 + S)
-    assert turn == T0 + timedelta(milliseconds=1700)  # a full interval after it finished
-    assert p.acquire("C1", 2, turn) is None
+    assert p.acquire("C1", 2, T0 + S) is None  # one interval after the first one started
+    assert p.acquire("C1", 3, T0 + 3 * S) == T0 + 3 * S + S  # still in flight: no overlap
+    p.release("C1", T0 + 5 * S)  # and it took 4 s
+    assert p.acquire("C1", 3, T0 + 5 * S) is None  # free again as soon as it finished
 
 
 def test_retry_after_blocks_the_channel() -> None:
