@@ -35,6 +35,15 @@ class Action(StrEnum):
     HEALTH_RATE = "health_rate"
     HOME_NEWER = "home_page_newer"
     HOME_OLDER = "home_page_older"
+    # App Home buttons: their value is the assessment id or the health check id
+    HOME_OPEN_THREAD = "home_open_thread"  # a link button: Slack still sends it, we only ack
+    HOME_SNOOZE_DAY = "home_followups_snooze_day"
+    HOME_SNOOZE_WEEK = "home_followups_snooze_week"
+    HOME_RESUME_FOLLOWUPS = "home_followups_resume"
+    HOME_STOP_FOLLOWUPS = "home_followups_stop"
+    HOME_HEALTH_PAUSE = "home_health_pause"
+    HOME_HEALTH_RESUME = "home_health_resume"
+    HOME_HEALTH_STOP = "home_health_stop"
 
 
 class BlockId(StrEnum):
@@ -55,3 +64,12 @@ class BlockId(StrEnum):
     ASSESSMENT_STATUS = "assessment_status"
     ASSESSMENT_ACTIONS = "assessment_actions"
     RETRY_POST = "retry"
+    HOME_START = "home_actions"
+    HOME_NOTICE = "home_notice"
+    HOME_PAGES = "home_pages"
+    # per item on App Home, the item's id is appended (``home_assessment_12``): block ids
+    # must be unique in a view. Nothing reads them back; the buttons' values carry the ids.
+    HOME_ASSESSMENT = "home_assessment"
+    HOME_ASSESSMENT_ACTIONS = "home_assessment_actions"
+    HOME_HEALTH = "home_health_check"
+    HOME_HEALTH_ACTIONS = "home_health_actions"

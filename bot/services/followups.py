@@ -178,6 +178,25 @@ def stop(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin_i
     return f"Stopped all follow-ups of *{ref.engagement}*."
 
 
+def resume(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin_id: int
+           ) -> str:
+    """Follow-ups paused because their channel was unavailable start again. If the channel
+    still is, the next post pauses them again and tells the owner (as the first time)."""
+    ref = load(deps, team_id, checkin_id)
+    require_owner_or_admin(client, user_id, ref.owner_id, "resume these follow-ups")
+    with deps.sessions.begin() as session:
+        a = session.get(m.Assessment, ref.assessment_id)
+        assert a is not None
+        if a.followups_status != "paused":
+            return f"The follow-ups of *{ref.engagement}* are {a.followups_status}, not paused."
+        a.followups_status = "active"
+        ids = list(session.scalars(select(m.Checkin.id).where(
+            m.Checkin.assessment_id == a.id)))
+        queue.resume(session, team_id=team_id, ref_ids=ids, now=deps.clock())
+    return (f"Resumed the follow-ups of *{ref.engagement}*. If I still can't post in "
+            f"<#{ref.channel_id}>, I'll pause them again and tell you.")
+
+
 def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, channel: str,
                      thread: str | None) -> None:
     """A small chart of the ownership symptoms across check-ins, with the same in text."""

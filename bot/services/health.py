@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.db import models as m
 from bot.db import queue
@@ -64,9 +64,14 @@ def _schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: dat
     due = next_run(after, cadence=hc.cadence, weekday=hc.weekday, local_time=hc.local_time,
                    timezone=hc.timezone, skip_weekends=hc.skip_weekends, anchor=hc.anchor_at)
     hc.next_run_at = due
-    queue.enqueue(session, team_id=hc.team_id, kind="health_post", due_at=due,
-                  idempotency_key=f"health_post:{hc.id}:{due.isoformat()}", ref_id=hc.id,
-                  payload={"at": due.isoformat()}, now=now)
+    key = f"health_post:{hc.id}:{due.isoformat()}"
+    job = queue.enqueue(session, team_id=hc.team_id, kind="health_post", due_at=due,
+                        idempotency_key=key, ref_id=hc.id, payload={"at": due.isoformat()},
+                        now=now)
+    if job is None:  # resumed before the occurrence its pause cancelled: bring that one back
+        session.execute(update(m.Job).where(m.Job.idempotency_key == key,
+                                            m.Job.status == "cancelled")
+                        .values(status="pending", attempts=0, updated_at=now))
 
 
 def describe(hc: m.HealthCheck) -> str:
