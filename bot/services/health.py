@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, func, select, update
 
 from bot.db import models as m
@@ -20,7 +22,10 @@ from bot.services.followups import is_admin
 from bot.views import health as hv
 from triage import questions as Q
 
+log = logging.getLogger(__name__)
+
 SCORES = {"green": 1.0, "yellow": 0.5, "red": 0.0}
+CHART_RUNS = 8  # how many of the latest checks (with results shown) the trend chart covers
 
 
 def responder_hash(deps: Deps, run_id: int, user_id: str) -> str:
@@ -243,7 +248,14 @@ def post_run(ctx: Any) -> None:
 
 
 def close_run(ctx: Any) -> None:
-    """Job ``health_close``: summarise (if enough answered) in the run's thread."""
+    """Job ``health_close``: summarise (if enough answered) in the run's thread, then a
+    trend chart of the latest checks' results.
+
+    A retried job (the worker died after posting) finds the summary by its metadata
+    marker instead of posting it again. The chart comes after the run is marked closed, so
+    a retry (which stops at "closed") never uploads it twice; a chart lost to a crash
+    right then is not retried (it is an extra: the summary has the numbers)."""
+    from bot.scheduling.handlers import _find_posted
     from bot.services.slack_io import post_message
 
     deps = ctx.deps
@@ -262,12 +274,64 @@ def close_run(ctx: Any) -> None:
             prev_shown = previous if previous and previous.get("shown") else None
             run.summary = summarize(answers, prev_shown, hc.min_responses)
         summary, channel, ts, run_id = run.summary, run.channel_id, run.message_ts, run.id
+        hc_id = hc.id
     ctx.use_channel(channel)
-    post_message(ctx.client, channel, thread_ts=ts, **hv.summary_message(summary))
+    marker = {"event_type": "engagement_health_summary", "event_payload": {"run_id": run_id}}
+    already = _find_posted(ctx, channel, ts, marker) if ctx.job.is_retry and ts else None
+    if already is None:
+        post_message(ctx.client, channel, thread_ts=ts, metadata=marker,
+                     **hv.summary_message(summary))
     with deps.sessions.begin() as session:
         run = session.get(m.HealthRun, run_id)
         assert run is not None
         run.status = "closed"
+    if summary.get("shown"):
+        post_trend_chart(ctx.client, deps, health_check_id=hc_id, run_id=run_id,
+                         channel=channel, thread=ts)
+
+
+def chart_runs(deps: Deps, health_check_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """(label, summary) of the latest closed runs whose results were shown, oldest first."""
+    with deps.sessions() as session:
+        hc = session.get(m.HealthCheck, health_check_id)
+        if hc is None:
+            return []
+        tz = zone(hc.timezone)
+        rows = session.execute(
+            select(m.HealthRun.seq, m.HealthRun.scheduled_for, m.HealthRun.summary)
+            .where(m.HealthRun.health_check_id == health_check_id,
+                   m.HealthRun.status == "closed")
+            .order_by(m.HealthRun.seq.desc()).limit(CHART_RUNS * 4)).all()
+    shown = [row for row in rows if row.summary and row.summary.get("shown")][:CHART_RUNS]
+    return [(f"#{seq} {when.astimezone(tz).day} {when.astimezone(tz):%b}", summary)
+            for seq, when, summary in reversed(shown)]
+
+
+def post_trend_chart(client: WebClient, deps: Deps, *, health_check_id: int, run_id: int,
+                     channel: str, thread: str | None) -> bool:
+    """From the second check with results on: a small line chart of each dimension's
+    average over the latest checks, in the results' thread, with the numbers in text
+    beside it. Never fatal: a failed upload is logged and the summary stands. True when
+    a chart was uploaded."""
+    from bot import charts
+
+    runs = chart_runs(deps, health_check_id)
+    if len(runs) < 2:
+        return False
+    labels, series = charts.health_series(runs)
+    text = charts.health_text(labels, series,
+                              [int(summary.get("responders") or 0) for _, summary in runs])
+    try:
+        client.files_upload_v2(channel=channel, thread_ts=thread,
+                               content=charts.health_png(labels, series),
+                               filename="health-trend.png", title="Team health over time",
+                               alt_txt=text[:1000], initial_comment=text)
+    except Exception as exc:  # the results are already posted; the chart is extra
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
+        log.warning("health check %s run %s: trend chart not uploaded: %s",
+                    health_check_id, run_id, error)
+        return False
+    return True
 
 
 def _pause_for_channel(ctx: Any, exc: Any) -> None:

@@ -128,3 +128,141 @@ def test_summary_trend_against_previous_run() -> None:
     assert second["dimensions"]["clarity"]["light"] == "green"
     hidden = summarize([("h1", "clarity", "red")], None, 3)
     assert hidden["shown"] is False and hidden["dimensions"] == {}
+
+
+def rate_all(bot: Bot, ratings: dict[str, str], users: tuple[str, ...] = ("UA", "UB", "UC")
+             ) -> None:
+    """Everyone rates, and the answers are stored (the confirmation comes after that)."""
+    seen = len(bot.fake.calls_to("chat.postEphemeral"))
+    for user in users:
+        for dim, rating in ratings.items():
+            rate(bot, user, dim, rating)
+    bot.fake.wait_for("chat.postEphemeral", count=seen + len(users) * len(ratings))
+
+
+def _one_run(bot: Bot, runner, ratings: dict[str, str]) -> dict:
+    """Post the next run, have three people rate, close it."""
+    before = len(run_posts(bot))
+    bot.clock.advance(timedelta(days=6))
+    runner.tick()
+    assert len(run_posts(bot)) == before + 1
+    rate_all(bot, ratings)
+    bot.clock.advance(timedelta(days=1))
+    runner.tick()
+    return run_posts(bot)[-1]
+
+
+def _chart_uploads(bot: Bot) -> list:
+    return [c for c in bot.fake.calls_to("files.getUploadURLExternal")
+            if c.args.get("filename") == "health-trend.png"]
+
+
+def _two_runs(bot: Bot):
+    setup(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=1))  # the first run is Monday 9 March
+    first = _one_run(bot, runner, {dim: "red" for dim in ("clarity", "answers", "decisions",
+                                                          "focus", "capacity")})
+    assert _chart_uploads(bot) == []  # one check with results: nothing to chart yet
+    second = _one_run(bot, runner, {"clarity": "green", "answers": "yellow",
+                                    "decisions": "green", "focus": "yellow",
+                                    "capacity": "green"})
+    return runner, first, second
+
+
+def test_trend_chart_after_the_second_run_with_results(bot: Bot) -> None:
+    _, _, second = _two_runs(bot)
+    thread = second.response["ts"]
+    url_calls = _chart_uploads(bot)
+    assert len(url_calls) == 1
+    file_id = url_calls[0].response["file_id"]
+    assert "Team health" in url_calls[0].args["alt_txt"]
+    upload = [c for c in bot.fake.calls if c.method == "file_upload"
+              and c.args["file_id"] == file_id]
+    assert len(upload) == 1
+    assert bot.fake.uploads[file_id].startswith(b"\x89PNG\r\n\x1a\n")
+    done = bot.fake.calls_to("files.completeUploadExternal")
+    assert len(done) == 1
+    chart = done[0].args
+    assert chart["channel_id"] == "C7" and chart["thread_ts"] == thread
+    assert [f["id"] for f in chart["files"]] == [file_id]
+    comment = chart["initial_comment"]
+    assert "#1 9 Mar (3 people), #2 16 Mar (3 people)" in comment
+    assert "• Clear tickets: 0.00 → 1.00" in comment
+    assert "• Product answers: 0.00 → 0.50" in comment
+    assert "• Capacity: 0.00 → 1.00" in comment
+    # the results come first in the same thread, the chart after them
+    summary = bot.fake.wait_for("chat.postMessage", count=2,
+                                predicate=lambda c: "health_summary" in str(c.args["blocks"]))
+    assert summary[-1].args["thread_ts"] == thread
+    assert summary[-1].received_at < done[0].received_at
+
+
+def test_retried_close_does_not_upload_or_summarise_again(bot: Bot) -> None:
+    runner, _, second = _two_runs(bot)
+    summaries = len(bot.fake.calls_to("chat.postMessage"))
+    # as a worker that died after the chart and before recording the job leaves it:
+    # claimed, its lease run out
+    with bot.deps.sessions.begin() as s:
+        run = s.query(m.HealthRun).filter_by(message_ts=second.response["ts"]).one()
+        job = s.query(m.Job).filter_by(kind="health_close", ref_id=run.id).one()
+        job.status, job.lease_owner = "claimed", "dead-worker"
+        job.lease_until = bot.clock() - timedelta(minutes=1)
+        job_id = job.id
+    runner.tick()
+    with bot.deps.sessions() as s:
+        job = s.get(m.Job, job_id)
+        assert job.status == "done" and job.attempts == 2  # it did run again
+    assert len(_chart_uploads(bot)) == 1
+    assert len(bot.fake.calls_to("files.completeUploadExternal")) == 1
+    assert len(bot.fake.calls_to("chat.postMessage")) == summaries
+
+
+def test_retried_close_after_the_summary_posts_it_once(bot: Bot, monkeypatch) -> None:
+    """The worker died between posting the results and marking the run closed: the retry
+    finds the results in the thread, closes the run and adds the chart (once)."""
+    setup(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=1))
+    _one_run(bot, runner, {"clarity": "red"})
+    bot.clock.advance(timedelta(days=6))
+    runner.tick()
+    rate_all(bot, {"clarity": "green"})
+    bot.clock.advance(timedelta(days=1))
+    # the first attempt posts the results, and the worker dies before it records that
+    from bot.services import slack_io
+
+    real_post = slack_io.post_message
+
+    def post_then_die(*args, **kwargs):
+        real_post(*args, **kwargs)
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(slack_io, "post_message", post_then_die)
+    runner.tick()
+    monkeypatch.setattr(slack_io, "post_message", real_post)
+    is_summary = lambda c: "health_summary" in str(c.args["blocks"])  # noqa: E731
+    assert len(bot.fake.wait_for("chat.postMessage", count=2, predicate=is_summary)) == 2
+    assert _chart_uploads(bot) == []
+    bot.clock.advance(timedelta(minutes=5))  # the retry's backoff
+    runner.tick()
+    assert len([c for c in bot.fake.calls_to("chat.postMessage") if is_summary(c)]) == 2
+    assert len(bot.fake.calls_to("files.completeUploadExternal")) == 1
+    with bot.deps.sessions() as s:
+        assert [r.status for r in s.query(m.HealthRun).order_by(m.HealthRun.seq)] == \
+            ["closed", "closed"]
+
+
+def test_failed_chart_upload_is_not_fatal(bot: Bot) -> None:
+    bot.fake.inject("files.completeUploadExternal", status=500, times=None)
+    _, _, second = _two_runs(bot)
+    bot.fake.clear_faults()
+    assert bot.fake.calls_to("files.completeUploadExternal") == []
+    assert [c.status for c in bot.fake.calls if c.method == "files.completeUploadExternal"] \
+        == [500, 500, 500]  # the client's own retries, then it gave up
+    summary = bot.fake.wait_for("chat.postMessage", count=2,
+                                predicate=lambda c: "health_summary" in str(c.args["blocks"]))
+    assert summary[-1].args["thread_ts"] == second.response["ts"]
+    with bot.deps.sessions() as s:
+        assert {r.status for r in s.query(m.HealthRun)} == {"closed"}
+        assert {j.status for j in s.query(m.Job).filter_by(kind="health_close")} == {"done"}
