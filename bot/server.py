@@ -16,6 +16,8 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 
 log = logging.getLogger("bot.http")
 
@@ -117,10 +119,57 @@ class HttpServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop accepting, let in-flight requests finish, then close."""
+    def _in_loop(self, fn: Callable[[], None], timeout: float) -> None:
+        """Run ``fn`` in the server's own loop thread (waitress's sockets are not
+        thread-safe), or here when that loop is not running."""
+        if self._thread is None or not self._thread.is_alive():
+            fn()
+            return
+        ran = threading.Event()
+
+        def thunk() -> None:
+            try:
+                fn()
+            finally:
+                ran.set()
+
+        self._server.trigger.pull_trigger(thunk)  # type: ignore[union-attr]
+        ran.wait(timeout)
+
+    def _stop_listening(self) -> None:
+        # the listening socket only: the loop keeps serving the connections it has
+        wasyncore.dispatcher.close(self._server)  # type: ignore[arg-type]
+
+    def _busy(self) -> int:
+        """Connections with a request being received, queued, handled, or a response not
+        yet sent in full."""
+        server: Any = self._server
+        channels = [c for c in list(server._map.values()) if isinstance(c, HTTPChannel)]
+        return sum(1 for c in channels if c.connected and (
+            c.requests or c.request is not None or c.total_outbufs_len))
+
+    def _close_all(self) -> None:
+        server: Any = self._server
+        for channel in list(server._map.values()):
+            channel.close()  # idle keep-alive connections and the trigger; the loop ends
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Graceful: stop listening at once (new connections are refused), let requests
+        already received finish and their responses go out (up to ``timeout`` seconds),
+        then close the remaining connections and end the loop."""
         self._stopping = True
-        self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)  # type: ignore[union-attr]
-        self._server.close()
+        deadline = time.monotonic() + timeout
+        self._in_loop(self._stop_listening, timeout)
+        if busy := self._busy():
+            log.info("stopped listening; finishing %d request(s) in flight", busy)
+        while (busy := self._busy()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if busy:
+            log.warning("stopping with %d request(s) unfinished after %.0fs", busy, timeout)
+        else:
+            log.info("no requests in flight; closing")
+        self._server.task_dispatcher.shutdown(  # type: ignore[union-attr]
+            cancel_pending=True, timeout=max(deadline - time.monotonic(), 0.1))
+        self._in_loop(self._close_all, 1.0)
         if self._thread:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=max(deadline - time.monotonic(), 1.0))
