@@ -84,7 +84,7 @@ class SchedulerRunner:
         *,
         worker_id: str | None = None,
         handlers: dict[str, Handler] | None = None,
-        threads: int = 8,
+        threads: int | None = None,
         lease: timedelta | None = None,
         pace: timedelta = CHANNEL_INTERVAL,
     ) -> None:
@@ -95,7 +95,8 @@ class SchedulerRunner:
         self.handlers = handlers if handlers is not None else HANDLERS
         self.lease = lease or deps.settings.job_lease
         self.pacer = ChannelPacer(pace)
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
+        self._pool = ThreadPoolExecutor(max_workers=threads or deps.settings.worker_threads,
+                                        thread_name_prefix="job")
         self._scheduler: BackgroundScheduler | None = None
         self._clients: OrderedDict[str, WebClient] = OrderedDict()
         self._clients_lock = threading.Lock()
@@ -146,7 +147,7 @@ class SchedulerRunner:
     def tick(self) -> int:
         """Claim and run everything due now. Returns how many jobs were run."""
         total = 0
-        while True:
+        while not self._stopping.is_set():  # stopping: claim nothing more
             now = self.deps.clock()
             claimed = queue.claim_due(
                 self.deps.sessions, now=now, worker_id=self.worker_id, lease=self.lease,
@@ -161,6 +162,7 @@ class SchedulerRunner:
                                                                        strict=True)]
             self._write_back(outcomes)
             total += sum(1 for _, o in outcomes if o.status != "retry" or o.count_attempt)
+        return total
 
     def _prefetch(self, claimed: list[queue.ClaimedJob]) -> dict[int, Any]:
         """Load what each kind of job needs for the whole batch in one query per kind."""
@@ -180,6 +182,9 @@ class SchedulerRunner:
         now = self.deps.clock()
         if handler is None:
             return Outcome("failed", error=f"no handler for job kind {job.kind!r}")
+        if self._stopping.is_set():  # shutting down: hand back what has not started
+            return Outcome("retry", error="worker stopped before running it", retry_at=now,
+                           count_attempt=False)
         ctx: JobContext | None = None
         try:
             ctx = JobContext(deps=self.deps, client=self.client_for(job.team_id), job=job,

@@ -221,9 +221,6 @@ def test_worker_sigterm_never_leaves_a_job_claimed(fake_slack: FakeSlack, tmp_pa
     assert exited_after < SLACK_DELAY + EXIT_BOUND
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SchedulerRunner.stop waits for the whole claimed batch: jobs claimed but not started "
-    "are posted, not handed back (bot/scheduling/runner.py)"))
 def test_worker_sigterm_hands_back_claimed_jobs_it_has_not_started(
         fake_slack: FakeSlack, tmp_path: Path) -> None:
     """32 due check-ins in 32 channels, Slack slow: at SIGTERM a post per worker thread (8)
