@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(
         default=5.0, gt=0, validation_alias="ENGAGEMENT_SCHEDULER_INTERVAL"
     )
+    worker_threads: int = Field(default=8, ge=1, le=128,
+                                validation_alias="ENGAGEMENT_WORKER_THREADS")
     job_lease: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(minutes=2), validation_alias="ENGAGEMENT_JOB_LEASE"
     )
