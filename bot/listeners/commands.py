@@ -1,27 +1,45 @@
 """``/engagement`` and its subcommands.
 
 The ack answers at once (help, unknown subcommands and lists are answered in the ack
-itself); anything that calls Slack happens in a guarded lazy listener started right after
-the ack, well inside the 3 seconds a trigger_id lives.
+itself); anything that calls Slack (opening a modal, the export, pause/resume/stop) runs
+right after the ack on Bolt's listener thread pool, well inside the 3 seconds a trigger_id
+lives, guarded so a failure is told to the user.
+
+This is what Bolt's lazy listeners do, minus their per-request cost: a lazy listener gets
+a deep copy of the whole request (client and context included) and has its arguments
+re-injected by introspection, all on the request thread before the ack goes out. Here the
+follow-up is handed only what it reads (the command's fields, already parsed, and a
+client for the request's token), on the same pool (``app.listener_runner.listener_executor``),
+so a graceful shutdown still lets it finish.
+
+That client keeps its connection to Slack open (``KeepAliveWebClient``, one connection per
+pool thread, one client per bot token): the ``views.open`` that has to land within the 3
+seconds of a trigger_id does not pay a new TCP and TLS handshake each time, as the
+per-request client Bolt builds does. Same base URL, timeout, retry handlers and logger as
+the app's client.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands_text import parse_command_text
+from bot.commands_text import CommandText, parse_command_text
 from bot.deps import Deps
 from bot.errors import guarded
 from bot.services import health, history
 from bot.services import intake as intake_service
+from bot.slack_client import KeepAliveWebClient
 from bot.views import health as health_views
 from bot.views import help as help_views
 
 COMMAND = "/engagement"
+MAX_CLIENTS = 256  # bot tokens with a client kept (one per workspace in OAuth mode)
 HEALTH_VERBS = ("", "setup", "list", "pause", "resume", "stop")
 
 
@@ -30,9 +48,42 @@ def _health_verb(arg: str) -> tuple[str, str]:
     return verb.lower(), rest
 
 
+def _needs_followup(parsed: CommandText) -> bool:
+    """Does this command call Slack after its ack (``run_command`` does something)?"""
+    if parsed.sub in ("start", "export"):
+        return True
+    if parsed.sub == "healthcheck":
+        verb, _ = _health_verb(parsed.arg)
+        return verb in ("", "setup", "pause", "resume", "stop")
+    return False
+
+
+def keepalive_clients(base: WebClient) -> Callable[[str | None], WebClient]:
+    """A keep-alive client per bot token, configured like ``base`` (the app's client)."""
+
+    @functools.lru_cache(maxsize=MAX_CLIENTS)
+    def for_token(token: str | None) -> WebClient:
+        return KeepAliveWebClient(token=token, base_url=base.base_url, timeout=base.timeout,
+                                  ssl=base.ssl, proxy=base.proxy, headers=dict(base.headers),
+                                  retry_handlers=list(base.retry_handlers), logger=base.logger)
+
+    return for_token
+
+
 def register(app: App, deps: Deps) -> None:
-    def ack_command(ack: Ack, command: dict[str, Any]) -> None:
+    executor = app.listener_runner.listener_executor
+    client_for = keepalive_clients(app.client)
+
+    def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         parsed = parse_command_text(command.get("text", ""))
+        ack_command(ack, parsed, command)
+        if _needs_followup(parsed):
+            # body=command: a slash command's body is its fields; guarded() reads the user
+            # and channel from it to tell them about a failure
+            executor.submit(followup, parsed=parsed, command=command,
+                            client=client_for(client.token), body=command)
+
+    def ack_command(ack: Ack, parsed: CommandText, command: dict[str, Any]) -> None:
         if parsed.sub == "help":
             ack(response_type="ephemeral", **help_views.help_message())
         elif parsed.sub == "start":
@@ -58,8 +109,8 @@ def register(app: App, deps: Deps) -> None:
         else:
             ack(response_type="ephemeral", **help_views.not_yet_message(parsed.sub))
 
-    def run_command(body: dict[str, Any], command: dict[str, Any], client: WebClient) -> None:
-        parsed = parse_command_text(command.get("text", ""))
+    def run_command(parsed: CommandText, command: dict[str, Any], client: WebClient,
+                    body: dict[str, Any]) -> None:
         team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
         if parsed.sub == "start":
             intake_service.open_intake(client, deps, trigger_id=command["trigger_id"],
@@ -80,7 +131,8 @@ def register(app: App, deps: Deps) -> None:
                 done = {"pause": "Paused", "resume": "Resumed", "stop": "Stopped"}[verb]
                 client.chat_postEphemeral(channel=channel, user=user, text=f"{done}:\n{text}")
 
-    app.command(COMMAND)(ack=ack_command, lazy=[guarded(run_command)])
+    followup = guarded(run_command)
+    app.command(COMMAND)(on_command)
 
 
 def _user_tz(client: WebClient, user_id: str) -> str:

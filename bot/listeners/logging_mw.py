@@ -1,6 +1,13 @@
-"""One structured log line per Slack request: kind, team, user, what was asked, latency.
+"""One structured log line per Slack request: kind, team, user, what was asked, status,
+latency.
 
-Only ids go into the line: no payload text, no tokens.
+Only ids go into the line: no payload text, no tokens. A request whose signature did not
+verify (401) is logged without reading its body.
+
+The line is written around ``App.dispatch`` (``LoggedApp``), not from a global middleware:
+in Bolt's sync App, a middleware's ``next()`` only marks the chain to go on, and the
+listener runs after the middleware has returned, so a middleware can neither time the
+listener nor see the response (such a line always said 0 ms and no status).
 """
 
 from __future__ import annotations
@@ -8,10 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.commands_text import parse_command_text
 
 log = logging.getLogger("bot.requests")
 
@@ -23,7 +31,9 @@ def describe(body: dict[str, Any]) -> dict[str, Any]:
     user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) \
         else body.get("user_id")
     what = body.get("command")
-    if kind == "block_actions":
+    if kind == "command":  # the subcommand only (a known word or "?"), never the text
+        what = f"{what} {parse_command_text(body.get('text') or '').sub or '?'}"
+    elif kind == "block_actions":
         what = ",".join(str(a.get("action_id")) for a in body.get("actions") or [])
     elif kind in ("view_submission", "view_closed"):
         what = (body.get("view") or {}).get("callback_id")
@@ -32,13 +42,21 @@ def describe(body: dict[str, Any]) -> dict[str, Any]:
     return {"kind": kind, "team": team, "user": user, "what": what}
 
 
-def register(app: App) -> None:
-    @app.middleware
-    def log_request(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
+class LoggedApp(App):
+    """Bolt's ``App``, logging one line for every request it dispatches: from the start of
+    signature verification to the ack response (lazy work after the ack is not included)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
-        response = next()
-        fields = describe(request.body or {})
-        fields["ms"] = round((time.perf_counter() - started) * 1000, 1)
-        fields["status"] = response.status if response else None
-        log.info("slack %s", json.dumps(fields, separators=(",", ":")))
-        return response
+        status: int | None = None
+        try:
+            response = super().dispatch(req)
+            status = response.status if response is not None else None
+            return response
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                fields: dict[str, Any] = (describe(req.body or {}) if status != 401
+                                          else {"kind": "unverified"})
+                fields["ms"] = round((time.perf_counter() - started) * 1000, 1)
+                fields["status"] = status  # None: dispatch raised
+                log.info("slack %s", json.dumps(fields, separators=(",", ":")))
