@@ -2,10 +2,21 @@
 
 Same Bolt mode (process_before_response with a lazy listener) and the same HTTP server
 (waitress, same thread count) as the product, so the ratio measures what our code adds.
+
+As a process of its own (what ``bench.run`` starts)::
+
+    SLACK_BOT_TOKEN=... SLACK_SIGNING_SECRET=... SLACK_API_URL=... \
+        python -m bench.bare_app --port N [--threads 16]
+
+It serves ``bot.server.HttpServer`` (so ``/healthz`` too) on 127.0.0.1, logs like the
+product (``bot.runtime.configure_logging``), and stops on SIGTERM.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
+import os
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -31,3 +42,28 @@ def create_bare_app(*, token: str, signing_secret: str, api_url: str) -> App:
 
     app.command("/engagement")(ack=ack_command, lazy=[open_modal])
     return app
+
+
+def main() -> None:
+    from bot.runtime import configure_logging, wait_for_signal
+    from bot.server import HttpServer, WsgiApp
+    from bot.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m bench.bare_app")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int,
+                        default=Settings.model_fields["web_threads"].default)
+    args = parser.parse_args()
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    app = create_bare_app(token=os.environ["SLACK_BOT_TOKEN"],
+                          signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+                          api_url=os.environ["SLACK_API_URL"])
+    server = HttpServer(WsgiApp(app), host="127.0.0.1", port=args.port, threads=args.threads)
+    logging.getLogger("bench").info("bare app on %s (%d threads)", server.url, args.threads)
+    server.start()
+    wait_for_signal()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

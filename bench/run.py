@@ -1,6 +1,8 @@
 """Benchmarks, side by side with a bare Bolt app, in one run: ``python -m bench.run``.
 
-Everything runs on 127.0.0.1: the fake Slack from tests/, the product bot, the bare app.
+Everything runs on 127.0.0.1: the fake Slack from tests/, the product bot, the bare app
+(for the HTTP benchmark the bot and the bare app run as processes of their own, see
+bench/procs.py; BENCH_PROFILE=<dir> samples them with py-spy).
 Request loops are bounded by count and time. Prints tables; nothing here asserts.
 
 Options: --quick (smaller counts), --only http|submit|scheduler.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import http.client
 import os
 import platform
 import sys
@@ -21,15 +24,17 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-from bench.bare_app import create_bare_app  # noqa: E402
+from bench import procs  # noqa: E402
+from bench.procs import AppProcess, product_web_threads  # noqa: E402
 from bench.scheduler import bench_scheduler  # noqa: E402
-from bot.server import HttpServer, WsgiApp  # noqa: E402
-from tests.fakeslack.client import SlackSender, command_fields  # noqa: E402
+from tests.fakeslack.client import command_fields, signature  # noqa: E402
 from tests.fakeslack.server import FakeSlack  # noqa: E402
 from tests.support.harness import SECRET, TOKEN, start_bot  # noqa: E402
 
@@ -44,11 +49,37 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-def load(sender: SlackSender, fake: FakeSlack, *, concurrency: int, count: int
-         ) -> dict[str, float]:
-    """Send `count` signed /engagement commands, `concurrency` at a time."""
+def signed_command(secret: str, trigger_id: str) -> tuple[bytes, dict[str, str]]:
+    """A /engagement slash command (no text: opens the questionnaire), signed as Slack
+    signs it: v0 HMAC-SHA256 over ``v0:<timestamp>:<body>`` with the signing secret."""
+    fields = command_fields("", user_id="U1", channel_id="C1", team_id="T1",
+                            trigger_id=trigger_id)
+    body = urlencode(fields)
+    ts = str(int(time.time()))
+    return body.encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                           "X-Slack-Request-Timestamp": ts,
+                           "X-Slack-Signature": signature(secret, ts, body)}
+
+
+def post(port: int, body: bytes, headers: dict[str, str]) -> int:
+    """One request on a fresh connection (as a webhook sender does), 10 s timeout."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/slack/events", body=body, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+def load(app: AppProcess, fake: FakeSlack, *, concurrency: int, count: int
+         ) -> dict[str, Any]:
+    """Send at most `count` signed /engagement commands to `app`, `concurrency` at a time,
+    for at most MAX_SECONDS_PER_RUN; then wait (bounded) for their views.open calls."""
     sent: dict[str, float] = {}
     acks: list[float] = []
+    errors = [0]
     lock = threading.Lock()
     deadline = time.monotonic() + MAX_SECONDS_PER_RUN
 
@@ -56,68 +87,131 @@ def load(sender: SlackSender, fake: FakeSlack, *, concurrency: int, count: int
         if time.monotonic() > deadline:
             return
         trigger = f"{i}.{uuid.uuid4().hex}"
-        fields = command_fields("", user_id="U1", channel_id="C1", team_id="T1",
-                                trigger_id=trigger)
+        body, headers = signed_command(SECRET, trigger)
         start = time.monotonic()
         with lock:
             sent[trigger] = start
-        resp = sender.form(fields)
+        try:
+            status = post(app.port, body, headers)
+        except OSError:
+            status = 0
         took = time.monotonic() - start
-        if resp.status == 200:
-            with lock:
+        with lock:
+            if status == 200:
                 acks.append(took)
+            else:
+                errors[0] += 1
 
     fake.reset()
+    gc.collect()
+    cpu0, log0 = app.cpu_seconds(), app.log_lines()
+    own0 = time.process_time()
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, range(count)))
     wall = time.monotonic() - began
-    # wait for the lazy views.open calls to land
-    with contextlib.suppress(AssertionError):
+    with contextlib.suppress(AssertionError):  # bounded wait for the views.open calls
         fake.wait_for("views.open", count=len(acks), timeout=30)
+    cpu = app.cpu_seconds() - cpu0
+    own = time.process_time() - own0  # load generator + fake Slack
     opens = [c.received_at - sent[c.args["trigger_id"]] for c in fake.calls_to("views.open")
              if c.args.get("trigger_id") in sent]
+    return {"acks": acks, "opens": opens, "wall": wall, "cpu": cpu, "own_cpu": own,
+            "errors": errors[0], "log_lines": app.log_lines() - log0}
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Several runs of one app at one concurrency, pooled."""
+    acks = [a for r in runs for a in r["acks"]]
+    opens = [o for r in runs for o in r["opens"]]
+    wall = sum(r["wall"] for r in runs)
+    n = len(acks)
     return {
-        "n": len(acks), "rps": len(acks) / wall if wall else 0.0,
+        "n": n, "rps": n / wall if wall else 0.0, "errors": sum(r["errors"] for r in runs),
         "ack_p50": pct(acks, 50) * 1000, "ack_p95": pct(acks, 95) * 1000,
         "ack_p99": pct(acks, 99) * 1000, "ack_max": max(acks) * 1000 if acks else 0.0,
         "open_p50": pct(opens, 50) * 1000, "open_p99": pct(opens, 99) * 1000,
         "opened": len(opens),
+        "cpu_ms": sum(r["cpu"] for r in runs) / n * 1000 if n else float("nan"),
+        "bench_cpu_ms": sum(r["own_cpu"] for r in runs) / n * 1000 if n else float("nan"),
+        "log_per_req": sum(r["log_lines"] for r in runs) / n if n else float("nan"),
     }
 
 
+def nodelay(fake: FakeSlack) -> None:
+    """TCP_NODELAY on the fake's connections, as any production HTTP server sets it.
+
+    The fake writes a response's headers and body in two sends; with Nagle's algorithm on,
+    the body waits for the client's ACK of the headers, which Linux delays by 40 ms on a
+    reused (keep-alive) connection. A client that keeps its connection open would then
+    measure the fake's stall, not Slack's behaviour; one that opens a connection per call
+    (Bolt's default) is not affected either way."""
+    server: Any = fake._server
+    server.RequestHandlerClass.disable_nagle_algorithm = True
+
+
 def bench_http(quick: bool) -> list[str]:
-    lines = []
+    """Bare Bolt vs the product, each in its own process (``engagement-bot serve`` and
+    ``python -m bench.bare_app``, same server and thread count), loaded one at a time from
+    this process, which also holds the fake Slack and the load generator.
+
+    Each concurrency is measured in rounds of one run per app, alternating which goes first
+    (bare, bot, bot, bare, ...), and the samples of all rounds are pooled, so drift during
+    the run favours neither app. The spread line gives the lowest and highest bot/bare ratio
+    of single rounds, to show how much one round can be trusted."""
+    counts = {1: 150, 8: 600, 32: 1200} if not quick else {1: 60, 8: 240, 32: 480}
+    rounds = 6 if not quick else 2
+    threads = product_web_threads()
+    lines: list[str] = []
     with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:
-        bot = start_bot(fake, f"sqlite:///{tmp}/bench.db")
-        bare_app = create_bare_app(token=TOKEN, signing_secret=SECRET, api_url=fake.base_url)
-        bare = HttpServer(WsgiApp(bare_app), host="127.0.0.1", port=0,
-                          threads=bot.deps.settings.web_threads).start()
-        senders = {"bare": SlackSender(bare.url + "/slack/events", SECRET), "bot": bot.slack}
+        nodelay(fake)
+        log_dir = Path(tmp)
+        apps = {
+            "bare": procs.start_bare(api_url=fake.base_url, token=TOKEN, secret=SECRET,
+                                     threads=threads, log_dir=log_dir),
+            "bot": procs.start_bot(api_url=fake.base_url, token=TOKEN, secret=SECRET,
+                                   db_url=f"sqlite:///{tmp}/bench.db", log_dir=log_dir),
+        }
         try:
-            counts = {1: 150, 8: 600, 32: 1200} if not quick else {1: 40, 8: 160, 32: 320}
-            for sender in senders.values():  # warm up both
-                load(sender, fake, concurrency=4, count=40)
-            lines.append("## /engagement: ack and trigger→views.open (ms)")
+            for app in apps.values():  # warm up both (imports, first auth.test, pools)
+                load(app, fake, concurrency=4, count=100)
+            lines.append(f"## /engagement: ack and trigger→views.open (ms); each app in its "
+                         f"own process, {threads} server threads, loaded one at a time, "
+                         f"{rounds} rounds pooled")
             lines.append(f"{'c':>3} {'app':>5} {'n':>5} {'req/s':>8} {'ack p50':>8} "
-                         f"{'p95':>7} {'p99':>7} {'max':>7} {'open p50':>9} {'p99':>7}")
+                         f"{'p95':>7} {'p99':>7} {'max':>7} {'open p50':>9} {'p99':>7} "
+                         f"{'cpu/req':>8} {'bench':>6} {'log/req':>7}")
             for c, n in counts.items():
-                results = {}
-                for name, sender in senders.items():
-                    gc.collect()
-                    r = load(sender, fake, concurrency=c, count=n)
-                    results[name] = r
+                runs: dict[str, list[dict[str, Any]]] = {"bare": [], "bot": []}
+                for rnd in range(rounds):
+                    for name in ("bare", "bot") if rnd % 2 == 0 else ("bot", "bare"):
+                        with apps[name].profiled(f"c{c}-r{rnd}"):
+                            runs[name].append(load(apps[name], fake, concurrency=c, count=n))
+                results = {name: summarize(r) for name, r in runs.items()}
+                for name, r in results.items():
                     lines.append(
                         f"{c:>3} {name:>5} {r['n']:>5} {r['rps']:>8.0f} {r['ack_p50']:>8.2f} "
                         f"{r['ack_p95']:>7.2f} {r['ack_p99']:>7.2f} {r['ack_max']:>7.2f} "
-                        f"{r['open_p50']:>9.2f} {r['open_p99']:>7.2f}")
+                        f"{r['open_p50']:>9.2f} {r['open_p99']:>7.2f} {r['cpu_ms']:>8.2f} "
+                        f"{r['bench_cpu_ms']:>6.2f} {r['log_per_req']:>7.1f}"
+                        + (f"  ({r['errors']} errors)" if r["errors"] else "")
+                        + (f"  ({r['n'] - r['opened']} not opened)"
+                           if r["opened"] != r["n"] else ""))
                 b, p = results["bare"], results["bot"]
                 lines.append(f"{c:>3} ratio bot/bare: req/s {p['rps'] / b['rps']:.2f}x, "
                              f"open p99 {p['open_p99'] / b['open_p99']:.2f}x, "
-                             f"ack p99 {p['ack_p99'] / b['ack_p99']:.2f}x")
+                             f"ack p99 {p['ack_p99'] / b['ack_p99']:.2f}x, "
+                             f"cpu/req {p['cpu_ms'] / b['cpu_ms']:.2f}x")
+                pairs = [(summarize([x]), summarize([y]))
+                         for x, y in zip(runs["bare"], runs["bot"], strict=True)]
+                rps = sorted(q["rps"] / a["rps"] for a, q in pairs)
+                opn = sorted(q["open_p99"] / a["open_p99"] for a, q in pairs)
+                lines.append(f"{c:>3} single rounds: req/s {rps[0]:.2f}x..{rps[-1]:.2f}x, "
+                             f"open p99 {opn[0]:.2f}x..{opn[-1]:.2f}x")
+                print("\n".join(lines[-4:]), file=sys.stderr, flush=True)
         finally:
-            bare.stop()
-            bot.server.stop()
+            for app in apps.values():
+                app.stop()
     return lines
 
 

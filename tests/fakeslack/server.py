@@ -93,6 +93,7 @@ class FakeSlack:
         self._last_post: dict[str, float] = {}
         self.rate_limited = 0
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
+        self.summary_provider: Any = None
         self._server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -112,6 +113,13 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 fake._handle(self)
+
+            def do_GET(self) -> None:  # the out-of-process summary (tests/fakeslack/serve.py)
+                provider = fake.summary_provider
+                if self.path == "/_fake/summary" and provider is not None:
+                    fake._send(self, 200, provider())
+                else:
+                    fake._send(self, 404, {"ok": False, "error": "not_found"})
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
