@@ -138,18 +138,6 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-def nodelay(fake: FakeSlack) -> None:
-    """TCP_NODELAY on the fake's connections, as any production HTTP server sets it.
-
-    The fake writes a response's headers and body in two sends; with Nagle's algorithm on,
-    the body waits for the client's ACK of the headers, which Linux delays by 40 ms on a
-    reused (keep-alive) connection. A client that keeps its connection open would then
-    measure the fake's stall, not Slack's behaviour; one that opens a connection per call
-    (Bolt's default) is not affected either way."""
-    server: Any = fake._server
-    server.RequestHandlerClass.disable_nagle_algorithm = True
-
-
 def bench_http(quick: bool) -> list[str]:
     """Bare Bolt vs the product, each in its own process (``engagement-bot serve`` and
     ``python -m bench.bare_app``, same server and thread count), loaded one at a time from
@@ -164,7 +152,6 @@ def bench_http(quick: bool) -> list[str]:
     threads = product_web_threads()
     lines: list[str] = []
     with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:
-        nodelay(fake)
         log_dir = Path(tmp)
         apps = {
             "bare": procs.start_bare(api_url=fake.base_url, token=TOKEN, secret=SECRET,

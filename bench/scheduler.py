@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,16 @@ def _peak_mb(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+
+
 def run(n: int, channels: int, workers: int, threads: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/sched.db"
@@ -98,11 +109,12 @@ def run(n: int, channels: int, workers: int, threads: int) -> dict[str, Any]:
         started = time.monotonic()
         procs = [subprocess.Popen([exe, "worker"], env=env, stdout=subprocess.DEVNULL)
                  for _ in range(workers)]
-        if os.environ.get("BENCH_PROFILE"):  # =file: py-spy the first worker (raw format)
-            subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-r",
-                              "200", "-f", "raw", "-o", os.environ["BENCH_PROFILE"], "-p",
-                              str(procs[0].pid)], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        spy = None
+        if os.environ.get("BENCH_PROFILE"):  # =file: GIL-holding stacks of the first worker
+            spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record",
+                                    "--gil", "-r", "200", "-f", "raw", "-o",
+                                    os.environ["BENCH_PROFILE"], "-p", str(procs[0].pid)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peaks = [0] * workers
         deadline = started + 4 * n / channels + 120
         try:
@@ -113,9 +125,13 @@ def run(n: int, channels: int, workers: int, threads: int) -> dict[str, Any]:
                 if _left(url) == 0:
                     break
             wall = time.monotonic() - started
+            cpu = [_cpu_seconds(proc.pid) for proc in procs]
             with urllib.request.urlopen(base_url.replace("/api/", "/_fake/summary")) as resp:
                 summary = json.loads(resp.read())
         finally:
+            if spy is not None:  # first: a signal sent while py-spy has the worker stopped
+                spy.send_signal(signal.SIGINT)  # is lost, and the worker would not exit
+                spy.wait(timeout=60)
             for proc in procs:
                 proc.terminate()
             for proc in procs:
@@ -129,7 +145,8 @@ def run(n: int, channels: int, workers: int, threads: int) -> dict[str, Any]:
     return {
         "drain": times[-1] - times[0] if times else float("nan"), "wall": wall,
         "delivered": len(ids), "lost": n - len(ids), "dup": sum(v - 1 for v in ids.values()),
-        "rate_limited": summary["rate_limited"], "peaks": peaks,
+        "rate_limited": summary["rate_limited"], "peaks": peaks, "cpu": cpu,
+        "fake_cpu": summary["cpu_seconds"],
     }
 
 
@@ -140,11 +157,13 @@ def bench_scheduler(quick: bool) -> list[str]:
     lines = [f"## Scheduler: {n:,} check-ins due at once over {channels:,} channels, "
              f"1 msg/s/channel (fake Slack and workers in their own processes)",
              f"{'workers':>7} {'drain s':>8} {'floor s':>8} {'ratio':>6} {'wall s':>7} "
-             f"{'delivered':>9} {'lost':>5} {'dup':>4} {'429s':>5} {'peak RSS MB':>12}"]
+             f"{'delivered':>9} {'lost':>5} {'dup':>4} {'429s':>5} {'peak RSS MB':>12} "
+             f"{'worker CPU s':>12} {'fake CPU s':>10}"]
     for workers in [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]:
         r = run(n, channels, workers, threads)
         lines.append(
             f"{workers:>7} {r['drain']:>8.2f} {floor:>8.0f} {r['drain'] / floor:>5.2f}x "
             f"{r['wall']:>7.1f} {r['delivered']:>9} {r['lost']:>5} {r['dup']:>4} "
-            f"{r['rate_limited']:>5} {'/'.join(str(p) for p in r['peaks']):>12}")
+            f"{r['rate_limited']:>5} {'/'.join(str(p) for p in r['peaks']):>12} "
+            f"{'/'.join(f'{c:.1f}' for c in r['cpu']):>12} {r['fake_cpu']:>10.1f}")
     return lines

@@ -148,9 +148,9 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 # --------------------------------------------------------------------------- claim
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def _claimable(now: datetime, horizon: timedelta) -> ColumnElement[bool]:
     return or_(
-        and_(Job.status == PENDING, Job.due_at <= now),
+        and_(Job.status == PENDING, Job.due_at <= now + horizon),
         and_(Job.status == CLAIMED, Job.lease_until < now, Job.attempts < Job.max_attempts),
     )
 
@@ -160,8 +160,10 @@ _RETURNED = (Job.id, Job.team_id, Job.kind, Job.ref_id, Job.payload, Job.due_at,
 
 
 def claim_due(sessions: sessionmaker[Session] | Session, *, now: datetime, worker_id: str,
-              lease: timedelta, limit: int) -> list[ClaimedJob]:
-    """Claim up to ``limit`` jobs due at ``now`` for ``worker_id``, oldest due first.
+              lease: timedelta, limit: int, horizon: timedelta = timedelta(0)
+              ) -> list[ClaimedJob]:
+    """Claim up to ``limit`` jobs due at ``now`` (or within ``horizon`` after it) for
+    ``worker_id``, oldest due first.
 
     Due means pending with ``due_at <= now``, or claimed by someone whose lease ran out
     before ``now`` (a crashed worker). Each claim adds one to ``attempts``. Given a session
@@ -171,15 +173,17 @@ def claim_due(sessions: sessionmaker[Session] | Session, *, now: datetime, worke
     if limit <= 0:
         return []
     if isinstance(sessions, Session):
-        return _claim(sessions, now=now, worker_id=worker_id, lease=lease, limit=limit)
+        return _claim(sessions, now=now, worker_id=worker_id, lease=lease, limit=limit,
+                      horizon=horizon)
     with sessions.begin() as session:
-        return _claim(session, now=now, worker_id=worker_id, lease=lease, limit=limit)
+        return _claim(session, now=now, worker_id=worker_id, lease=lease, limit=limit,
+                      horizon=horizon)
 
 
 def _claim(session: Session, *, now: datetime, worker_id: str, lease: timedelta,
-           limit: int) -> list[ClaimedJob]:
+           limit: int, horizon: timedelta) -> list[ClaimedJob]:
     _fail_exhausted(session, now)
-    pick = select(Job.id).where(_claimable(now)).order_by(Job.due_at, Job.id).limit(limit)
+    pick = select(Job.id).where(_claimable(now, horizon)).order_by(Job.due_at, Job.id).limit(limit)
     if _dialect(session) == "postgresql":
         ids = list(session.scalars(pick.with_for_update(skip_locked=True)))
         if not ids:

@@ -11,6 +11,9 @@ the time its turn comes, and waits for it in the queue (``Deferred``), not in a 
 * Jobs that find a channel busy get consecutive turns (``tail``), so ten queued jobs are
   each deferred once, to their own turn, instead of all retrying every tick.
 * A 429's ``Retry-After`` pushes the channel's next turn out (``block``).
+* A job that takes its turn a few milliseconds late (a thread waking up, the GIL) does not
+  push the rest of its channel's line back by as much: up to ``absorb`` of lateness is taken
+  out of the next interval, so a busy channel keeps its timetable instead of drifting.
 
 It is per process: two workers pace independently, and Slack's 429 (handled by the runner)
 remains the backstop. Times come from the caller; nothing here reads the clock.
@@ -25,8 +28,10 @@ PRUNE_AT = 20_000  # channels remembered before idle ones are forgotten
 
 
 class ChannelPacer:
-    def __init__(self, interval: timedelta = timedelta(seconds=1)) -> None:
+    def __init__(self, interval: timedelta = timedelta(seconds=1),
+                 absorb: timedelta = timedelta(0)) -> None:
         self.interval = interval
+        self.absorb = absorb
         self._lock = threading.Lock()
         self._free_at: dict[str, datetime] = {}  # when the channel may be posted to again
         self._tail: dict[str, datetime] = {}  # the last turn handed out
@@ -39,12 +44,16 @@ class ChannelPacer:
         if self.interval <= timedelta(0):
             return None
         with self._lock:
-            had_turn = self._turns.pop(job_id, None) is not None
+            planned = self._turns.pop(job_id, None)
+            had_turn = planned is not None
             free = self._free_at.get(channel)
             idle = channel not in self._busy and (free is None or free <= now)
             if idle and (had_turn or self._tail.get(channel, now) <= now):
                 self._busy.add(channel)
-                self._free_at[channel] = now + self.interval
+                # a turn taken a little late keeps the channel's line on its timetable
+                # (up to ``absorb``), rather than pushing every later turn back by as much
+                start = now if planned is None else max(planned, now - self.absorb)
+                self._free_at[channel] = start + self.interval
                 return None
             # not yet: take the next turn (a job that had one goes first when it's late)
             if had_turn:

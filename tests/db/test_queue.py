@@ -126,6 +126,17 @@ def test_claims_only_due_jobs_oldest_first_with_lateness(session_factory: Sessio
     assert sorted(c.idempotency_key for c in later) == ["later0", "later1"]
 
 
+def test_a_horizon_claims_jobs_falling_due_just_after_now(session_factory: Sessions) -> None:
+    ms = timedelta(milliseconds=1)
+    add(session_factory, 1, due=T0 + 40 * ms, prefix="soon")
+    add(session_factory, 1, due=T0 + 60 * ms, prefix="later")
+    assert claim(session_factory) == []
+    got = queue.claim_due(session_factory, now=T0, worker_id="w", lease=MIN, limit=10,
+                          horizon=50 * ms)
+    assert [(c.idempotency_key, c.late_by) for c in got] == [("soon0", timedelta(0))]
+    assert got[0].lease_until == T0 + MIN  # the lease counts from now, not the horizon
+
+
 def test_limit_and_batches_cover_everything_once(session_factory: Sessions) -> None:
     add(session_factory, 25)
     seen: list[int] = []

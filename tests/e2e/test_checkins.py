@@ -249,6 +249,35 @@ def test_apscheduler_drives_the_clock_and_stop_releases(fake_slack, tmp_path) ->
         bot.server.stop()
 
 
+def test_a_tick_longer_than_the_interval_is_not_logged_as_skipped(
+        fake_slack, tmp_path, caplog) -> None:
+    """Slack slow (0.3 s per post) and ticks every 50 ms: APScheduler would warn at every
+    interval that it skipped a run; the worker's log stays quiet, other warnings pass."""
+    import logging
+
+    from tests.support.harness import start_bot
+
+    bot = start_bot(fake_slack, f"sqlite:///{tmp_path}/s.db",
+                    ENGAGEMENT_SCHEDULER_INTERVAL=0.05)
+    caplog.set_level(logging.WARNING, logger="apscheduler")
+    try:
+        posted(bot)
+        bot.fake.inject("chat.postMessage", delay=0.3, times=None)
+        runner = bot.runner()
+        runner.start()
+        try:
+            bot.clock.advance(timedelta(days=14))
+            bot.fake.wait_for("chat.postMessage",
+                              predicate=lambda c: "checkin_actions" in str(c.args.get("blocks")))
+        finally:
+            runner.stop()
+        logging.getLogger("apscheduler.scheduler").warning("something else")
+    finally:
+        bot.server.stop()
+    warned = [r.getMessage() for r in caplog.records if r.name.startswith("apscheduler")]
+    assert warned == ["something else"]
+
+
 def test_server_errors_are_retried_with_backoff_and_delivered_once(bot: Bot) -> None:
     posted(bot)
     runner = bot.runner()

@@ -102,6 +102,10 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes; with Nagle's algorithm on, a client
+            # that reuses its connection would wait for a delayed ACK (40 ms on Linux) on
+            # each call. Production servers set TCP_NODELAY; so does the fake.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass

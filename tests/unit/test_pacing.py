@@ -63,3 +63,34 @@ def test_idle_channels_are_forgotten() -> None:
         p.release(f"C{i}", T0)
     p.release("C0", T0 + 10 * S)  # triggers the prune
     assert len(p._free_at) < 10
+
+
+def test_a_turn_taken_a_little_late_keeps_the_timetable() -> None:
+    ms = timedelta(milliseconds=1)
+    p = ChannelPacer(S, absorb=15 * ms)
+    assert p.acquire("C1", 1, T0) is None
+    assert [p.acquire("C1", j, T0) for j in (2, 3)] == [T0 + S, T0 + 2 * S]
+    p.release("C1", T0)
+    assert p.acquire("C1", 2, T0 + S + 10 * ms) is None  # 10 ms late: absorbed
+    p.release("C1", T0 + S + 12 * ms)
+    assert p.acquire("C1", 3, T0 + 2 * S) is None  # on its timetable, not 10 ms later
+    p.release("C1", T0 + 2 * S)
+    assert p.acquire("C1", 4, T0 + 2 * S) == T0 + 3 * S
+
+
+def test_lateness_beyond_absorb_moves_the_next_turn_but_never_below_the_gap() -> None:
+    ms = timedelta(milliseconds=1)
+    p = ChannelPacer(S, absorb=15 * ms)
+    assert p.acquire("C1", 1, T0) is None
+    assert p.acquire("C1", 2, T0) == T0 + S
+    p.release("C1", T0)
+    late = T0 + S + 100 * ms
+    assert p.acquire("C1", 2, late) is None
+    p.release("C1", late)
+    # the next may start interval - absorb after this one started, not a whole interval
+    assert p.blocked_until("C1", late) == late + S - 15 * ms
+    # without a turn handed out (a newcomer) there is nothing to absorb
+    q = ChannelPacer(S, absorb=15 * ms)
+    assert q.acquire("C1", 1, T0) is None
+    q.release("C1", T0)
+    assert q.blocked_until("C1", T0) == T0 + S
