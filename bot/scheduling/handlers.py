@@ -215,9 +215,11 @@ def checkin_nudge(ctx: JobContext) -> None:
         channel, thread, owner = assessment.channel_id, assessment.message_ts, assessment.user_id
         checkin_id = checkin.id
     ctx.use_channel(channel)
+    marker = {"event_type": "engagement_nudge", "event_payload": {"checkin_id": checkin_id}}
     try:
-        post_message(ctx.client, channel, thread_ts=thread,
-                     **fu_views.nudge_message(owner_id=owner, checkin_id=checkin_id))
+        if not (ctx.job.is_retry and _find_posted(ctx, channel, thread, marker)):
+            post_message(ctx.client, channel, thread_ts=thread, metadata=marker,
+                         **fu_views.nudge_message(owner_id=owner, checkin_id=checkin_id))
     except ChannelUnavailable as exc:
         raise PermanentFailure(exc.reason) from exc
     with deps.sessions.begin() as session:

@@ -122,3 +122,22 @@ def test_slow_answer_past_the_client_timeout_is_retried(bot: Bot) -> None:
         runner.tick()
     posts = checkin_posts(bot)
     assert len(posts) == 1  # the slow one was answered; the retry found it by its marker
+
+
+def test_a_nudge_answered_too_slowly_is_not_posted_again(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()  # the check-in
+    # the nudge reaches Slack, which answers after the client gave up (timeout 3 s)
+    bot.fake.inject("chat.postMessage", delay=3.5, times=1, channel="C1")
+    bot.clock.advance(timedelta(days=2))
+    runner.tick()
+    for _ in range(3):
+        bot.clock.advance(timedelta(minutes=5))
+        runner.tick()
+    # the retry looked in the thread, found the nudge by its marker, did not post again
+    assert bot.fake.calls_to("conversations.replies")
+    thread = [m for m in bot.fake.messages.values()
+              if (m.get("metadata") or {}).get("event_type") == "engagement_nudge"]
+    assert len(thread) == 1
