@@ -232,6 +232,9 @@ def bench_submit(quick: bool) -> list[str]:
                 assert resp.status == 200
                 calls = fake.wait_for("chat.postMessage", count=6)
                 posted.append(calls[5].received_at - start)
+                # and the modal's "posted" update, before the next round resets the fake
+                fake.wait_for("views.update",
+                              predicate=lambda c, v=view: c.args.get("view_id") == v["id"])
         finally:
             bot.server.stop()
     return [
