@@ -37,7 +37,12 @@ class Deferred(Exception):
 
 
 class PermanentFailure(Exception):
-    """Retrying will not help; the job is marked failed (and someone was told)."""
+    """Retrying will not help; the job is marked failed. ``told``: the owner already heard
+    about it (otherwise the runner tells them, see ``giveup``)."""
+
+    def __init__(self, reason: str, *, told: bool = False) -> None:
+        super().__init__(reason)
+        self.told = told
 
 
 @dataclass
@@ -164,7 +169,7 @@ def checkin_post(ctx: JobContext) -> Record | None:
                                        metadata=marker, **message)
     except ChannelUnavailable as exc:
         _pause_for_channel(ctx, target.assessment_id, target.owner, exc)
-        raise PermanentFailure(exc.reason) from exc
+        raise PermanentFailure(exc.reason, told=True) from exc
     ts, now, team_id = str(resp.get("ts")), ctx.now, ctx.job.team_id
     late = late_by > LATE
     settings = ctx.deps.settings

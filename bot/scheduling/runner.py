@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import queue
 from bot.deps import Deps
+from bot.scheduling import giveup
 from bot.scheduling.handlers import (
     HANDLERS,
     PREFETCH,
@@ -90,6 +91,14 @@ class Outcome:
     count_attempt: bool = True
     record: Record | None = None  # the handler's own writes, applied with the completion
     team_gone: str | None = None  # stop this workspace's schedules (token revoked ...)
+    told: bool = False  # a failure its owner already heard about
+
+    def gives_up(self, job: queue.ClaimedJob) -> bool:
+        """Is this the end of the job (failed, or a counted retry with no attempts left)?"""
+        if self.team_gone or self.told:
+            return False
+        return self.status == "failed" or (
+            self.status == "retry" and self.count_attempt and job.attempts >= job.max_attempts)
 
 
 DONE = Outcome("done")
@@ -221,7 +230,7 @@ class SchedulerRunner:
             return Outcome("failed", error=f"workspace gone: {gone.error}",
                            team_gone=gone.error)
         except PermanentFailure as failure:
-            return Outcome("failed", error=str(failure))
+            return Outcome("failed", error=str(failure), told=failure.told)
         except SlackApiError as exc:
             retry_after = _retry_after(exc)
             if retry_after is not None:
@@ -261,6 +270,13 @@ class SchedulerRunner:
                         queue.fail(session, job.id, self.worker_id,
                                    f"{type(exc).__name__}: {exc}", self._backoff(job, now),
                                    now=now)
+        for job, outcome in outcomes:
+            if outcome.gives_up(job):
+                try:
+                    client = self.client_for(job.team_id)
+                except WorkspaceGone:
+                    continue
+                giveup.report(self.deps, client, job, outcome.error or "failed")
         gone = {job.team_id: o.team_gone for job, o in outcomes if o.team_gone}
         for team_id, reason in gone.items():
             from bot.services import workspaces

@@ -235,7 +235,7 @@ def post_run(ctx: Any) -> None:
             run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
     except ChannelUnavailable as exc:
         _pause_for_channel(ctx, exc)
-        raise PermanentFailure(exc.reason) from exc
+        raise PermanentFailure(exc.reason, told=True) from exc
     with deps.sessions.begin() as session:
         run = session.get(m.HealthRun, run_id)
         hc = session.get(m.HealthCheck, ctx.job.ref_id)
