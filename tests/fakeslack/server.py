@@ -22,7 +22,7 @@ from tests.fakeslack import schemas
 
 METHODS_DIR = schemas.shared_dir() / "slack-schemas/web-api-methods"
 EXTRA_METHODS = {"conversations.open": ["users"], "oauth.v2.access": ["code"],
-                 "conversations.replies": ["channel", "ts"]}
+                 "conversations.replies": ["channel", "ts"], "apps.connections.open": []}
 JSON_ARGS = {"blocks", "view", "attachments", "metadata", "files"}
 
 
@@ -60,6 +60,7 @@ class Fault:
     reset: bool = False
     times: int | None = 1
     channel: str | None = None
+    when: Any = None  # a predicate on the call's arguments: inject only where it is true
 
 
 @dataclass
@@ -94,6 +95,9 @@ class FakeSlack:
         self.rate_limited = 0
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self.summary_provider: Any = None
+        # a FakeSocketMode (tests/fakeslack/socket_mode.py): apps.connections.open hands out
+        # its URLs
+        self.socket_mode: Any = None
         self._server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -160,6 +164,11 @@ class FakeSlack:
                  ) -> None:
         self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz,
                                "is_admin": is_admin, "is_owner": False}
+
+    def attach_socket_mode(self, server: Any) -> Any:
+        """Answer apps.connections.open with a URL of ``server`` (a started FakeSocketMode)."""
+        self.socket_mode = server
+        return server
 
     def inject(self, method: str, **kw: Any) -> Fault:
         fault = Fault(method=method, **kw)
@@ -296,6 +305,8 @@ class FakeSlack:
                     continue
                 if fault.channel and args.get("channel") != fault.channel:
                     continue
+                if fault.when is not None and not fault.when(args):
+                    continue
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times <= 0:
@@ -312,6 +323,9 @@ class FakeSlack:
             return 200, {"ok": False, "error": "not_authed"}, {}
         if token in self.revoked_tokens:
             return 200, {"ok": False, "error": "token_revoked"}, {}
+        # apps.connections.open takes the app-level token (xapp-) and nothing else does
+        if (method == "apps.connections.open") != str(token).startswith("xapp-"):
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
         missing = [a for a in REQUIRED[method] if args.get(a) in (None, "")]
         if method == "views.update" and not (args.get("view_id") or args.get("external_id")):
             missing.append("view_id")
@@ -360,6 +374,11 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode is None:  # the fake's own error: no FakeSocketMode attached
+            return {"ok": False, "error": "fake_socket_mode_not_attached"}
+        return {"ok": True, "url": self.socket_mode.issue_url()}
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "bot",
