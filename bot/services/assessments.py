@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -102,18 +103,36 @@ def status_line(row: m.Assessment) -> str:
     return "Check-ins after " + describe_offsets([timedelta(seconds=s) for s in offsets]) + "."
 
 
+PARENT_EVENT = "engagement_assessment"
+REPLY_EVENT = "engagement_reply"
+# what a call that never got an answer raises (timeout, reset after the retries)
+NO_ANSWER = (TimeoutError, OSError, URLError)
+
+
+def _marker(event_type: str, **payload: Any) -> dict[str, Any]:
+    return {"event_type": event_type, "event_payload": payload}
+
+
 def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
          user_id: str | None = None) -> PostResult:
-    """Post the parent message and the thread; schedule the check-ins. Idempotent."""
+    """Post the parent message and the thread; schedule the check-ins. Idempotent.
+
+    Every message carries a metadata marker. A post whose answer never came (a timeout)
+    may still have reached Slack, so when an earlier attempt failed, *Try again* first
+    looks for the markers and only posts what is not there."""
     row = get(deps, team_id=team_id, assessment_id=assessment_id)
     verdict = verdict_of(row)
     channel = row.channel_id
+    retrying = row.post_error is not None
     try:
         if not row.message_ts:
-            parent = rec_views.parent_message(verdict, owner_id=row.user_id,
-                                              assessment_id=row.id, status_line=status_line(row))
-            resp = post_message(client, channel, **parent)
-            ts = str(resp["ts"])
+            marker = _marker(PARENT_EVENT, assessment_id=row.id)
+            ts = _find_parent(client, channel, marker) if retrying else None
+            if ts is None:
+                parent = rec_views.parent_message(verdict, owner_id=row.user_id,
+                                                  assessment_id=row.id,
+                                                  status_line=status_line(row))
+                ts = str(post_message(client, channel, metadata=marker, **parent)["ts"])
             link = permalink(client, channel, ts)
             with deps.sessions.begin() as session:
                 db_row = session.get(m.Assessment, row.id)
@@ -125,14 +144,20 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
                 db_row.updated_at = deps.clock()
             row.message_ts, row.permalink = ts, link
         replies = rec_views.thread_replies(verdict)
+        done = (_replies_found(client, channel, row.message_ts, row.id)
+                if retrying and (row.thread_posted or 0) < len(replies) else set())
         for index, reply in enumerate(replies):
             if index < (row.thread_posted or 0):
                 continue
-            post_message(client, channel, thread_ts=row.message_ts, **reply)
+            if index not in done:
+                post_message(client, channel, thread_ts=row.message_ts,
+                             metadata=_marker(REPLY_EVENT, assessment_id=row.id, reply=index),
+                             **reply)
             with deps.sessions.begin() as session:
                 db_row = session.get(m.Assessment, row.id)
                 assert db_row is not None
                 db_row.thread_posted = index + 1
+                db_row.post_error = None
     except ChannelUnavailable as exc:
         _mark_failed(deps, row.id, exc.reason)
         owner = user_id or row.user_id
@@ -146,16 +171,55 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
         return PostResult(row.id, ok=False, channel_id=channel,
                           problem="Slack did not accept the message "
                           f"({slack_error(exc)}). Your answers are saved; try again.")
+    except NO_ANSWER as exc:
+        _mark_failed(deps, row.id, f"no answer: {type(exc).__name__}")
+        log.warning("posting assessment %s: no answer from Slack (%s)", row.id,
+                    type(exc).__name__)
+        return PostResult(row.id, ok=False, channel_id=channel,
+                          problem="Slack did not answer in time, so I cannot tell whether "
+                          "the message went out. Your answers are saved; *Try again* "
+                          "checks the channel first and never posts it twice.")
     schedule_checkins(deps, row)
     return PostResult(row.id, ok=True, channel_id=channel, permalink=row.permalink)
 
 
+def _find_parent(client: WebClient, channel: str, marker: dict[str, Any]) -> str | None:
+    """The ts of a recent top-level message carrying ``marker`` (an earlier attempt)."""
+    resp = client.conversations_history(channel=channel, limit=100,
+                                        include_all_metadata=True)
+    for msg in resp.get("messages") or []:
+        meta = msg.get("metadata") or {}
+        if (meta.get("event_type") == marker["event_type"]
+                and meta.get("event_payload") == marker["event_payload"]):
+            return str(msg.get("ts"))
+    return None
+
+
+def _replies_found(client: WebClient, channel: str, thread: str | None, assessment_id: int
+                   ) -> set[int]:
+    """Which of the thread replies an earlier attempt did post (by their markers)."""
+    if not thread:
+        return set()
+    resp = client.conversations_replies(channel=channel, ts=thread, limit=200,
+                                        include_all_metadata=True)
+    found = set()
+    for msg in resp.get("messages") or []:
+        meta = msg.get("metadata") or {}
+        payload = meta.get("event_payload") or {}
+        if (meta.get("event_type") == REPLY_EVENT
+                and payload.get("assessment_id") == assessment_id):
+            found.add(int(payload.get("reply", -1)))
+    return found
+
+
 def _mark_failed(deps: Deps, assessment_id: int, error: str) -> None:
+    """Record the failure (the status only while the parent is not out yet)."""
     with deps.sessions.begin() as session:
         db_row = session.get(m.Assessment, assessment_id)
-        if db_row is not None and db_row.status != "posted":
-            db_row.status = "post_failed"
-            db_row.post_error = error
+        if db_row is not None:
+            if db_row.status != "posted":
+                db_row.status = "post_failed"
+            db_row.post_error = error[:200]
             db_row.updated_at = deps.clock()
 
 

@@ -22,7 +22,8 @@ from tests.fakeslack import schemas
 
 METHODS_DIR = schemas.shared_dir() / "slack-schemas/web-api-methods"
 EXTRA_METHODS = {"conversations.open": ["users"], "oauth.v2.access": ["code"],
-                 "conversations.replies": ["channel", "ts"], "apps.connections.open": []}
+                 "conversations.replies": ["channel", "ts"], "apps.connections.open": [],
+                 "conversations.history": ["channel"]}
 JSON_ARGS = {"blocks", "view", "attachments", "metadata", "files"}
 
 
@@ -413,6 +414,14 @@ class FakeSlack:
             thread = [dict(m) for (ch, _), m in sorted(self.messages.items())
                       if ch == channel and (m["ts"] == ts or m.get("thread_ts") == ts)]
         return {"ok": True, "messages": thread, "has_more": False}
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel, newest first."""
+        channel, limit = str(args["channel"]), int(args.get("limit") or 100)
+        with self._cond:
+            top = [dict(m) for (ch, _), m in sorted(self.messages.items(), reverse=True)
+                   if ch == channel and m.get("thread_ts") in (None, m["ts"])]
+        return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
 
     def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args["channel"]), str(args["ts"]))

@@ -91,7 +91,11 @@ def test_request_log_line_names_ids_only() -> None:
                       "what": "checkin_open"}
     assert "secret" not in str(fields) and "xoxb" not in str(fields)
     assert describe({"command": "/engagement", "team_id": "T2", "user_id": "U2"})["what"] \
-        == "/engagement"
+        == "/engagement start"  # no text: the questionnaire
+    assert describe({"command": "/engagement", "text": "history <@U9> secret"})["what"] \
+        == "/engagement history"
+    assert describe({"command": "/engagement", "text": "secret words"})["what"] \
+        == "/engagement ?"
 
 
 def test_matrix_text_shows_all_models_and_factors_aligned() -> None:
