@@ -64,9 +64,9 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
     running = runtime.Running(stoppers)
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot.socket_mode import DrainingSocketModeHandler
 
-            handler = SocketModeHandler(app, settings.slack_app_token)
+            handler = DrainingSocketModeHandler(app, settings.slack_app_token)
             log.info("connecting to Slack in Socket Mode")
             handler.connect()
             runtime.wait_for_signal()

@@ -218,11 +218,6 @@ def test_sigterm_lets_the_work_after_an_ack_finish(fake_slack: FakeSlack,
         proc.stop()
 
 
-IN_FLIGHT_BUG = (
-    "known bot bug: bot/cli.py _serve calls SocketModeHandler.close() as soon as the signal "
-    "arrives; slack_sdk closes the socket first and drains its workers after, so the ack of "
-    "an envelope in flight fails (SlackClientNotConnectedError) and is lost")
-
 
 def test_sigterm_acks_the_envelope_in_flight(fake_slack: FakeSlack,
                                             socket_mode: FakeSocketMode,
@@ -252,8 +247,6 @@ def test_sigterm_acks_the_envelope_in_flight(fake_slack: FakeSlack,
               f"acked: {envelope_id in socket_mode.acks}")
         assert code == 0, proc.log()
         ack = socket_mode.acks.get(envelope_id)
-        if ack is None and "SlackClientNotConnectedError" in proc.log():
-            pytest.xfail(IN_FLIGHT_BUG)  # remove once the bot drains before closing
         assert ack is not None, "the envelope in flight was never acked; stderr:\n" + \
             proc.log()
         assert ack.after is not None and ack.after < ACK_BOUND
