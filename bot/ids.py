@@ -41,6 +41,7 @@ class Action(StrEnum):
     HOME_SNOOZE_WEEK = "home_followups_snooze_week"
     HOME_RESUME_FOLLOWUPS = "home_followups_resume"
     HOME_STOP_FOLLOWUPS = "home_followups_stop"
+    HOME_DELETE_ASSESSMENT = "home_assessment_delete"
     HOME_HEALTH_PAUSE = "home_health_pause"
     HOME_HEALTH_RESUME = "home_health_resume"
     HOME_HEALTH_STOP = "home_health_stop"

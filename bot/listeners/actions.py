@@ -30,6 +30,18 @@ def _ref(action: dict[str, Any]) -> int:
         raise NotFound("That button points at nothing I know.") from None
 
 
+def _assessment(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Any:
+    """The assessment a button on its parent message points at. Gone means deleted (from App
+    Home): the message stays in the channel, so say that rather than "not found"."""
+    from bot.errors import NotFound
+
+    ref = _ref(action)
+    try:
+        return assessments.get(deps, team_id=body["team"]["id"], assessment_id=ref)
+    except NotFound:
+        raise NotFound(notices.ASSESSMENT_DELETED) from None
+
+
 def _ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
     channel = (body.get("channel") or {}).get("id")
     user = body["user"]["id"]
@@ -52,7 +64,7 @@ def register(app: App, deps: Deps) -> None:
                                    channel_id="")
 
     def retake(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        row = assessments.get(deps, team_id=body["team"]["id"], assessment_id=_ref(action))
+        row = _assessment(deps, body, action)
         channel = (body.get("channel") or {}).get("id") or row.channel_id
         intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
                                    team_id=body["team"]["id"], user_id=body["user"]["id"],
@@ -60,7 +72,7 @@ def register(app: App, deps: Deps) -> None:
                                    answers=row.answers)
 
     def show_matrix(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        row = assessments.get(deps, team_id=body["team"]["id"], assessment_id=_ref(action))
+        row = _assessment(deps, body, action)
         client.views_open(trigger_id=body["trigger_id"],
                           view=rec_views.matrix_modal(assessments.verdict_of(row)))
 

@@ -1,4 +1,5 @@
-"""App Home: the user's own assessments and what is coming next, and its buttons.
+"""App Home: the user's own assessments and what is coming next, and its buttons (follow-ups,
+deleting an assessment, health checks).
 
 Each button acks at once; the work runs in a guarded lazy listener that calls the home
 service, which changes what was asked (if the user may) and re-publishes the same page with
@@ -61,6 +62,12 @@ def register(app: App, deps: Deps) -> None:
         run.__name__ = f"home_followups_{verb}"
         return run
 
+    def delete_assessment(body: dict[str, Any], action: dict[str, Any],
+                          client: WebClient) -> None:
+        home_service.delete_assessment(
+            client, deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
+            assessment_id=_id(action), page=home_service.page_of(body.get("view")))
+
     def health_button(verb: str) -> Any:
         def run(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
             home_service.change_health_check(
@@ -78,5 +85,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(Action.HOME_OPEN_THREAD.value)(_just_ack)
     for action_id, verb in FOLLOWUP_BUTTONS.items():
         app.action(action_id.value)(ack=_just_ack, lazy=[guarded(followups_button(verb))])
+    app.action(Action.HOME_DELETE_ASSESSMENT.value)(ack=_just_ack,
+                                                    lazy=[guarded(delete_assessment)])
     for action_id, verb in HEALTH_BUTTONS.items():
         app.action(action_id.value)(ack=_just_ack, lazy=[guarded(health_button(verb))])

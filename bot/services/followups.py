@@ -1,15 +1,25 @@
-"""Check-ins: open the modal, compare against the baseline, snooze, stop; with permissions."""
+"""Check-ins: open the modal, compare against the baseline, snooze, stop, resume; deleting an
+assessment; with permissions (the owner or a workspace admin).
+
+Jobs are keyed by kind and ``ref_id``; a check-in's jobs are the ``CHECKIN_JOBS`` kinds with
+the check-in's id. Health check jobs carry ids from other tables, so every query here names
+the kinds: a check-in and a health check can share an id.
+
+Texts returned here are mrkdwn for the person who clicked (an ephemeral, or the Home notice):
+names people typed go through ``esc``.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select, update
 
 from bot.db import models as m
 from bot.db import queue
@@ -19,11 +29,17 @@ from bot.services.slack_io import post_message
 from bot.views import followups as fu_views
 from bot.views import notices
 from bot.views import recommendation as rec_views
+from bot.views.blocks import esc
 from bot.views.metadata import flatten, nest
 from triage import compare, parse_intake
 from triage.models import Assessment, Comparison
 
 log = logging.getLogger(__name__)
+
+CHECKIN_JOBS = ("checkin_post", "checkin_nudge", "checkin_miss")
+OPEN = ("scheduled", "posted", "snoozed")
+UNSENT = ("scheduled", "snoozed")  # not posted yet: a checkin_post job should wait for it
+GIVEN_UP = "failed"  # its post was given up (bot.scheduling.giveup): not posted either
 
 
 def is_admin(client: WebClient, user_id: str) -> bool:
@@ -58,10 +74,12 @@ def load(deps: Deps, team_id: str, checkin_id: int) -> CheckinRef:
     with deps.sessions() as session:
         checkin = session.scalar(select(m.Checkin).where(m.Checkin.team_id == team_id,
                                                          m.Checkin.id == checkin_id))
+        # check-ins go only with their assessment (deleted from Home), so say that
         if checkin is None:
-            raise NotFound("I can't find that check-in any more.")
+            raise NotFound(notices.ASSESSMENT_DELETED)
         a = session.get(m.Assessment, checkin.assessment_id)
-        assert a is not None
+        if a is None:
+            raise NotFound(notices.ASSESSMENT_DELETED)
         return CheckinRef(checkin.id, a.id, a.team_id, a.user_id, a.channel_id, a.message_ts,
                           checkin.seq, checkin.of_total, a.engagement, checkin.status,
                           dict(a.answers))
@@ -89,10 +107,13 @@ def submit(deps: Deps, view: dict[str, Any], user_id: str) -> tuple[dict[str, An
     with deps.sessions.begin() as session:
         checkin = session.scalar(select(m.Checkin).where(
             m.Checkin.team_id == state.team_id, m.Checkin.id == state.checkin_id))
-        if checkin is None or checkin.status == "answered":
+        if checkin is None:  # deleted while the modal was open: say so, don't just close
+            raise NotFound(notices.ASSESSMENT_DELETED)
+        if checkin.status == "answered":
             return {}, None  # a double submit: the first one wins
         a = session.get(m.Assessment, checkin.assessment_id)
-        assert a is not None
+        if a is None:
+            raise NotFound(notices.ASSESSMENT_DELETED)
         follow_up = nest({**flatten(a.answers), **parsed["answers"]})
         result = compare(parse_intake(a.answers), parse_intake(follow_up))
         checkin.answers = {"answers": follow_up, "started": parsed["started"],
@@ -101,7 +122,7 @@ def submit(deps: Deps, view: dict[str, Any], user_id: str) -> tuple[dict[str, An
         checkin.status = "answered"
         checkin.answered_at = now
         checkin.answered_by = user_id
-        queue.cancel(session, team_id=state.team_id, ref_ids=[checkin.id])
+        cancel_jobs(session, state.team_id, [checkin.id], now=now)
         return {}, checkin.id
 
 
@@ -109,9 +130,11 @@ def report(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int) -> N
     """After the ack: the comparison in the thread, and the parent's status line edited."""
     with deps.sessions() as session:
         checkin = session.get(m.Checkin, checkin_id)
-        assert checkin is not None and checkin.comparison is not None
-        a = session.get(m.Assessment, checkin.assessment_id)
-        assert a is not None
+        a = session.get(m.Assessment, checkin.assessment_id) if checkin is not None else None
+        if checkin is None or a is None:
+            log.info("check-in %s was deleted before its result was posted", checkin_id)
+            return
+        assert checkin.comparison is not None
         result = Comparison.model_validate(checkin.comparison)
         answers = checkin.answers or {}
         seq, total, by = checkin.seq, checkin.of_total, checkin.answered_by or ""
@@ -130,9 +153,8 @@ def update_parent(client: WebClient, deps: Deps, team_id: str, assessment_id: in
                   status: str) -> None:
     with deps.sessions() as session:
         a = session.get(m.Assessment, assessment_id)
-        assert a is not None and a.team_id == team_id
-        if not a.message_ts:
-            return
+        if a is None or a.team_id != team_id or not a.message_ts:
+            return  # deleted meanwhile, or never posted
         parent = rec_views.parent_message(Assessment.model_validate(a.verdict),
                                           owner_id=a.user_id, assessment_id=a.id,
                                           status_line=status)
@@ -147,16 +169,15 @@ def snooze(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin
     delta = timedelta(days=days)
     with deps.sessions.begin() as session:
         ids = list(session.scalars(select(m.Checkin.id).where(
-            m.Checkin.assessment_id == ref.assessment_id,
-            m.Checkin.status.in_(("scheduled", "posted", "snoozed")))))
+            m.Checkin.assessment_id == ref.assessment_id, m.Checkin.status.in_(OPEN))))
         for job in session.scalars(select(m.Job).where(
-                m.Job.team_id == team_id, m.Job.ref_id.in_(ids),
-                m.Job.status.in_(("pending", "paused")))):
+                m.Job.team_id == team_id, m.Job.kind.in_(CHECKIN_JOBS), m.Job.ref_id.in_(ids),
+                m.Job.status.in_(queue.WAITING))):
             job.due_at = job.due_at + delta
         for checkin in session.scalars(select(m.Checkin).where(m.Checkin.id.in_(ids))):
             checkin.due_at = checkin.due_at + delta
     word = "a day" if days == 1 else f"{days} days"
-    return f"Snoozed: the follow-ups of *{ref.engagement}* move {word} later."
+    return f"Snoozed: the follow-ups of *{esc(ref.engagement)}* move {word} later."
 
 
 def stop(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin_id: int) -> str:
@@ -164,37 +185,123 @@ def stop(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin_i
     require_owner_or_admin(client, user_id, ref.owner_id, "stop these follow-ups")
     with deps.sessions.begin() as session:
         a = session.get(m.Assessment, ref.assessment_id)
-        assert a is not None
+        if a is None:
+            raise NotFound(notices.ASSESSMENT_DELETED)
         a.followups_status = "stopped"
         ids = list(session.scalars(select(m.Checkin.id).where(
             m.Checkin.assessment_id == a.id)))
-        queue.cancel(session, team_id=team_id, ref_ids=ids)
+        cancel_jobs(session, team_id, ids, now=deps.clock())
         for checkin in session.scalars(select(m.Checkin).where(
-                m.Checkin.id.in_(ids), m.Checkin.status.in_(("scheduled", "posted",
-                                                             "snoozed")))):
+                m.Checkin.id.in_(ids), m.Checkin.status.in_(OPEN))):
             checkin.status = "stopped"
-    update_parent(client, deps, team_id, ref.assessment_id,
-                  f"Follow-ups stopped by <@{user_id}>.")
-    return f"Stopped all follow-ups of *{ref.engagement}*."
+    update_parent(client, deps, team_id, ref.assessment_id, rec_views.stopped_status(user_id))
+    return f"Stopped all follow-ups of *{esc(ref.engagement)}*."
 
 
 def resume(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin_id: int
            ) -> str:
     """Follow-ups paused because their channel was unavailable start again. If the channel
-    still is, the next post pauses them again and tells the owner (as the first time)."""
+    still is, the next post pauses them again and tells the owner (as the first time).
+
+    The check-in whose post found the channel gone has a failed job (retrying would not have
+    helped then), and pausing only held the jobs still waiting: that check-in is re-armed
+    here (``rearm``), or it would never be posted. So is one whose post was given up."""
     ref = load(deps, team_id, checkin_id)
     require_owner_or_admin(client, user_id, ref.owner_id, "resume these follow-ups")
+    name = esc(ref.engagement)
+    now = deps.clock()
     with deps.sessions.begin() as session:
         a = session.get(m.Assessment, ref.assessment_id)
-        assert a is not None
+        if a is None:
+            raise NotFound(notices.ASSESSMENT_DELETED)
         if a.followups_status != "paused":
-            return f"The follow-ups of *{ref.engagement}* are {a.followups_status}, not paused."
+            return f"The follow-ups of *{name}* are {a.followups_status}, not paused."
         a.followups_status = "active"
         ids = list(session.scalars(select(m.Checkin.id).where(
             m.Checkin.assessment_id == a.id)))
-        queue.resume(session, team_id=team_id, ref_ids=ids, now=deps.clock())
-    return (f"Resumed the follow-ups of *{ref.engagement}*. If I still can't post in "
-            f"<#{ref.channel_id}>, I'll pause them again and tell you.")
+        for kind in CHECKIN_JOBS:
+            queue.resume(session, team_id=team_id, kind=kind, ref_ids=ids, now=now)
+        rearmed = rearm(session, team_id, a.id, now=now)
+    if rearmed:
+        log.info("assessment %s resumed by %s: check-in(s) %s re-armed", ref.assessment_id,
+                 user_id, rearmed)
+    return (f"Resumed the follow-ups of *{name}*. If I still can't post in "
+            f"<#{esc(ref.channel_id)}>, I'll pause them again and tell you.")
+
+
+def rearm(session: Any, team_id: str, assessment_id: int, *, now: datetime) -> list[int]:
+    """Give every check-in not posted yet (given up included) that has no waiting
+    ``checkin_post`` job one again: due at the check-in's own time, or now if that has passed
+    (the post then says how late it is), with its attempts back; a given-up check-in is
+    scheduled again. Returns the re-armed check-in ids."""
+    unsent = {cid: due for cid, due in session.execute(
+        select(m.Checkin.id, m.Checkin.due_at).where(
+            m.Checkin.team_id == team_id, m.Checkin.assessment_id == assessment_id,
+            m.Checkin.status.in_((*UNSENT, GIVEN_UP)), m.Checkin.message_ts.is_(None)))}
+    if not unsent:
+        return []
+    armed = set(session.scalars(select(m.Job.ref_id).where(
+        m.Job.team_id == team_id, m.Job.kind == "checkin_post",
+        m.Job.ref_id.in_(list(unsent)), m.Job.status.in_((*queue.WAITING, queue.CLAIMED)))))
+    rearmed = []
+    for cid in sorted(set(unsent) - armed):
+        due = max(unsent[cid], now)
+        # its one job (the key is per check-in) failed, or ran while the follow-ups were
+        # paused and found nothing to do: make it pending again
+        done = session.execute(
+            update(m.Job).where(m.Job.team_id == team_id, m.Job.kind == "checkin_post",
+                                m.Job.ref_id == cid,
+                                m.Job.status.in_((queue.FAILED, queue.DONE, queue.CANCELLED)))
+            .values(status=queue.PENDING, due_at=due, attempts=0, lease_owner=None,
+                    lease_until=None, last_error=None, done_at=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if not done.rowcount:  # no job at all (purged): a new one
+            queue.enqueue(session, team_id=team_id, kind="checkin_post", due_at=due,
+                          idempotency_key=f"checkin_post:{cid}", ref_id=cid, now=now)
+        rearmed.append(cid)
+    session.execute(update(m.Checkin).where(m.Checkin.id.in_(list(unsent)),
+                                            m.Checkin.status == GIVEN_UP)
+                    .values(status="scheduled").execution_options(synchronize_session=False))
+    return rearmed
+
+
+def cancel_jobs(session: Any, team_id: str, checkin_ids: list[int], *,
+                now: datetime | None = None) -> int:
+    """Cancel the waiting jobs of these check-ins (and only theirs: kinds named)."""
+    return sum(queue.cancel(session, team_id=team_id, kind=kind, ref_ids=checkin_ids, now=now)
+               for kind in CHECKIN_JOBS)
+
+
+def delete(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
+           assessment_id: int | None) -> str:
+    """Delete an assessment (owner or workspace admin only): its row and its check-ins, and
+    its waiting jobs cancelled, in one transaction within ``team_id``. Messages already
+    posted in Slack stay; their buttons then answer ``notices.ASSESSMENT_DELETED``. A job
+    running at that moment finds its check-in gone and does nothing."""
+    with deps.sessions() as session:
+        a = session.scalar(select(m.Assessment).where(
+            m.Assessment.team_id == team_id, m.Assessment.id == (assessment_id or 0)))
+        if a is None:
+            raise NotFound("I can't find that assessment any more.")
+        aid, owner, engagement, channel = a.id, a.user_id, a.engagement, a.channel_id
+    require_owner_or_admin(client, user_id, owner, "delete this assessment")
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        ids = list(session.scalars(select(m.Checkin.id).where(
+            m.Checkin.team_id == team_id, m.Checkin.assessment_id == aid)))
+        cancelled = cancel_jobs(session, team_id, ids, now=now)
+        session.execute(sql_delete(m.Checkin).where(m.Checkin.team_id == team_id,
+                                                    m.Checkin.assessment_id == aid)
+                        .execution_options(synchronize_session=False))
+        gone = session.execute(sql_delete(m.Assessment).where(
+            m.Assessment.team_id == team_id, m.Assessment.id == aid)
+            .execution_options(synchronize_session=False))
+        if not gone.rowcount:  # type: ignore[attr-defined]  # deleted meanwhile: say so
+            raise NotFound("I can't find that assessment any more.")
+    # ids only: the name is what someone typed
+    log.info("assessment %s deleted by %s (team %s, owner %s): %d check-in(s), "
+             "%d job(s) cancelled", aid, user_id, team_id, owner, len(ids), cancelled)
+    return notices.deleted(engagement, channel)
 
 
 def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, channel: str,
@@ -204,7 +311,8 @@ def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, chann
 
     with deps.sessions() as session:
         a = session.get(m.Assessment, assessment_id)
-        assert a is not None
+        if a is None:
+            return  # deleted meanwhile
         follow_ups = [c.answers["answers"] for c in session.scalars(
             select(m.Checkin).where(m.Checkin.assessment_id == assessment_id,
                                     m.Checkin.status == "answered").order_by(m.Checkin.seq))

@@ -3,7 +3,8 @@ the health checks they run, with times in the user's own time zone; and what its
 
 Every Home button runs the same services (and permission checks) as the thread buttons and
 ``/engagement healthcheck``, then re-publishes the same page with a notice at the top saying
-what happened, or why it didn't (see ``bot.views.home``).
+what happened, or why it didn't (see ``bot.views.home``). Deleting an assessment is
+``followups.delete`` (owner or workspace admin). Names people typed are escaped in notices.
 """
 
 from __future__ import annotations
@@ -51,10 +52,14 @@ def page_of(view: dict[str, Any] | None) -> int:
 def publish(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page: int = 0,
             notice: home_views.Notice | None = None) -> None:
     zone = _user_zone(client, user_id)
+    mine = (m.Assessment.team_id == team_id, m.Assessment.user_id == user_id)
     with deps.sessions() as session:
+        if page > 0:  # past the end (the last one on the page was just deleted): the last page
+            total = session.scalar(select(func.count(m.Assessment.id)).where(*mine)) or 0
+            page = min(page, max(0, (total - 1) // PAGE))
         rows = session.scalars(
             select(m.Assessment)
-            .where(m.Assessment.team_id == team_id, m.Assessment.user_id == user_id)
+            .where(*mine)
             .order_by(m.Assessment.created_at.desc(), m.Assessment.id.desc())
             .offset(page * PAGE).limit(PAGE + 1)
         ).all()
@@ -102,6 +107,14 @@ def change_followups(client: WebClient, deps: Deps, *, team_id: str, user_id: st
     """Snooze (a day or a week), resume or stop an assessment's follow-ups, then show Home."""
     _then_publish(client, deps, team_id=team_id, user_id=user_id, page=page,
                   work=lambda: _followups(client, deps, team_id, user_id, assessment_id, verb))
+
+
+def delete_assessment(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
+                      assessment_id: int | None, page: int) -> None:
+    """Delete an assessment with its check-ins and pending follow-ups, then show Home."""
+    _then_publish(client, deps, team_id=team_id, user_id=user_id, page=page,
+                  work=lambda: followups.delete(client, deps, team_id=team_id, user_id=user_id,
+                                                assessment_id=assessment_id))
 
 
 def change_health_check(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
@@ -163,7 +176,7 @@ def _health(client: WebClient, deps: Deps, team_id: str, user_id: str,
         ref, channel = hc.id, hc.channel_id
     health.change(client, deps, team_id=team_id, channel_id=channel, user_id=user_id,
                   verb=verb, arg=str(ref))
-    where = f"health check #{ref} in <#{channel}>"
+    where = f"health check #{ref} in <#{esc(channel)}>"
     return {"pause": f"Paused {where}. It won't run until you resume it.",
             "resume": f"Resumed {where}. Its next run is below.",
             "stop": f"Stopped {where}. Its past results stay in the channel."}[verb]

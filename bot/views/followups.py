@@ -1,4 +1,5 @@
-"""Check-in messages in the recommendation's thread."""
+"""Check-in messages in the recommendation's thread. Names and notes people typed are escaped
+(``esc``): an engagement called ``<!channel>`` must not ping anyone at every check-in."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.ids import Action, Callback
-from bot.views.blocks import actions, button, context, message, plain, section
+from bot.views.blocks import actions, button, context, esc, message, plain, section
 from bot.views.intake import STEPS, answer_input, parse_step
 from bot.views.metadata import MetadataError
 from triage import questions as Q
@@ -16,8 +17,9 @@ from triage.models import Comparison
 
 def checkin_message(*, owner_id: str, checkin_id: int, seq: int, of_total: int,
                     engagement: str, late_note: str | None = None) -> dict[str, Any]:
+    name = esc(engagement)
     blocks = [
-        section(f"<@{owner_id}> check-in {seq} of {of_total} for *{engagement}*: how are the "
+        section(f"<@{owner_id}> check-in {seq} of {of_total} for *{name}*: how are the "
                 "symptoms now? Two minutes, same questions as last time.", block_id="checkin"),
     ]
     if late_note:
@@ -29,8 +31,7 @@ def checkin_message(*, owner_id: str, checkin_id: int, seq: int, of_total: int,
         button("Snooze 1 week", Action.SNOOZE_WEEK.value, str(checkin_id)),
         button("Stop follow-ups", Action.STOP_FOLLOWUPS.value, str(checkin_id), "danger"),
     ))
-    return message(f"Check-in {seq} of {of_total} for {engagement}: how are the symptoms now?",
-                   blocks)
+    return message(f"Check-in {seq} of {of_total} for {name}: how are the symptoms now?", blocks)
 
 
 def nudge_message(*, owner_id: str, checkin_id: int) -> dict[str, Any]:
@@ -71,7 +72,7 @@ def checkin_modal(state: CheckinState, *, engagement: str, seq: int, of_total: i
                   baseline: dict[str, Any]) -> dict[str, Any]:
     """Symptoms and signals pre-filled with the baseline: change only what moved."""
     blocks: list[dict[str, Any]] = [
-        section(f"*{engagement}*, check-in {seq} of {of_total}. Your first answers are "
+        section(f"*{esc(engagement)}*, check-in {seq} of {of_total}. Your first answers are "
                 "filled in; change what has moved since."),
         {"type": "input", "block_id": STARTED_BLOCK, "label": plain("Has the engagement started?"),
          "element": {"type": "radio_buttons", "action_id": STARTED_BLOCK,
@@ -136,5 +137,6 @@ def comparison_message(result: Comparison, *, seq: int, of_total: int, answered_
     foot = f"Answered by <@{answered_by}>" + (f" · {started_text}" if started_text else "")
     blocks.append(context(foot))
     if note:
-        blocks.append(section(f"> {note}", block_id="checkin_note"))
+        quoted = "\n".join(f"> {line}" for line in esc(note).splitlines())
+        blocks.append(section(quoted, block_id="checkin_note"))
     return message(title, blocks)

@@ -1,6 +1,6 @@
 """The App Home tab: the user's assessments (a page at a time) and the health checks they run,
-with buttons to open a thread, snooze, resume or stop follow-ups, and pause, resume or stop a
-health check.
+with buttons to open a thread, snooze, resume or stop follow-ups, delete an assessment, and
+pause, resume or stop a health check. Stopping and deleting ask first (a ``confirm`` dialog).
 
 What happened after a click is shown on the Home tab itself: the bot re-publishes the same
 page with a short notice at the top (``Notice``). Slack has no ephemeral messages on Home,
@@ -10,9 +10,9 @@ DM (``bot.errors.guarded``).
 
 Block budget (Slack allows 100 blocks in a Home view; ``max_blocks`` adds it up): a fixed top
 of 6 blocks (header, notice, intro, start button, divider, title), 3 blocks per assessment
-(text, context, buttons) for ``PAGE_SIZE`` of them, 1 for paging, and for health checks a
-divider, a title, 2 blocks each for up to ``MAX_HEALTH_CHECKS``, and one line saying how many
-more there are.
+(text, context, buttons: there is always *Delete*) for ``PAGE_SIZE`` of them, 1 for paging,
+and for health checks a divider, a title, 2 blocks each for up to ``MAX_HEALTH_CHECKS``, and
+one line saying how many more there are.
 """
 
 from __future__ import annotations
@@ -156,9 +156,15 @@ def _assessment(item: HomeItem) -> list[Block]:
                                  f"No more check-ins for *{name}*. You can't undo this.",
                                  "Stop them", "Keep them")),
         ]
-    if buttons:
-        blocks.append(actions(f"{BlockId.HOME_ASSESSMENT_ACTIONS.value}_{item.assessment_id}",
-                              *buttons))
+    short = clip(esc(item.engagement), 80)  # the dialog's text is cut at 300 characters
+    buttons.append(dict(
+        button("Delete assessment", Action.HOME_DELETE_ASSESSMENT.value, ref, style="danger"),
+        confirm=confirm("Delete this assessment?",
+                        f"This deletes *{short}*: its answers, verdict and check-ins, and "
+                        "its follow-ups stop. The message in the channel stays as it is. "
+                        "You can't undo this.", "Delete it", "Keep it")))
+    blocks.append(actions(f"{BlockId.HOME_ASSESSMENT_ACTIONS.value}_{item.assessment_id}",
+                          *buttons))
     return blocks
 
 

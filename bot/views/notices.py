@@ -60,6 +60,18 @@ def not_allowed(what: str) -> str:
     return f"Only the person who ran the assessment (or a workspace admin) can {what}."
 
 
+# Buttons on messages of an assessment that was deleted (the messages stay in Slack).
+ASSESSMENT_DELETED = ("This assessment was deleted, so its buttons don't do anything any more. "
+                      "Its messages in the channel stay as they were.")
+
+
+def deleted(engagement: str, channel_id: str) -> str:
+    """What deleting an assessment did, and what it left alone."""
+    return (f"Deleted *{esc(engagement)}*: its answers, verdict and check-ins are gone and no "
+            f"more follow-ups will come. The message in <#{esc(channel_id)}> is left as it "
+            "was; delete it in Slack if you want it gone too.")
+
+
 def _safe_url(url: str) -> bool:
     return url.startswith(("https://", "http://")) and not any(c in url for c in "<>|\n ")
 

@@ -8,6 +8,7 @@ symptoms, the risks, the next steps.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.ids import Action, BlockId
@@ -34,6 +35,30 @@ ACTIONS_BLOCK = BlockId.ASSESSMENT_ACTIONS.value
 MISMATCH_BLOCK = BlockId.ASSESSMENT_MISMATCH.value
 EVIDENCE_SHOWN = 12
 ADJUSTED_MARK = "*"
+
+
+USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
+
+
+class Mrkdwn(str):
+    """A status line already written as safe mrkdwn (a real mention in it): not escaped again.
+    Any other status line is plain text and is escaped."""
+
+
+def mention(user_id: str) -> str:
+    """``<@U123>`` for a Slack user id; anything else is shown as escaped text."""
+    return f"<@{user_id}>" if USER_ID.fullmatch(user_id) else esc(user_id)
+
+
+def stopped_status(user_id: str) -> Mrkdwn:
+    """The status line once follow-ups are stopped: who stopped them, as a real mention."""
+    return Mrkdwn(f"Follow-ups stopped by {mention(user_id)}.")
+
+
+def _status(status_line: str) -> str:
+    if isinstance(status_line, Mrkdwn):
+        return str(status_line)
+    return esc(status_line)
 
 
 def model_label(model: str) -> str:
@@ -64,7 +89,8 @@ def mismatch_line(a: Assessment) -> str | None:
 def parent_message(a: Assessment, *, owner_id: str, assessment_id: int | str,
                    status_line: str) -> dict[str, Any]:
     """The verdict at a glance. ``status_line`` is e.g. 'Check-ins after 2 weeks and 6
-    weeks.' and sits in a context block with block_id ``STATUS_BLOCK``."""
+    weeks.' and sits in a context block with block_id ``STATUS_BLOCK``: plain text, escaped,
+    unless it is ``Mrkdwn`` (e.g. ``stopped_status``)."""
     b = a.bottleneck
     top = a.recommendation.ranking[0] if a.recommendation.ranking else None
     fit = f"\n{esc(top.fit)}" if top is not None and top.fit else ""
@@ -80,7 +106,7 @@ def parent_message(a: Assessment, *, owner_id: str, assessment_id: int | str,
                 block_id=BlockId.ASSESSMENT_MODEL.value),
         context(f"Asked by <@{esc(owner_id)}> · why, the full decision matrix, risks and next "
                 "steps are in the thread", block_id=BlockId.ASSESSMENT_ASKED_BY.value),
-        context(esc(status_line or "No check-ins scheduled."), block_id=STATUS_BLOCK),
+        context(_status(status_line or "No check-ins scheduled."), block_id=STATUS_BLOCK),
         actions(ACTIONS_BLOCK,
                 button("Show the full matrix", Action.SHOW_MATRIX.value, str(assessment_id)),
                 button("Retake questionnaire", Action.RETAKE.value, str(assessment_id))),
@@ -93,7 +119,7 @@ def parent_message(a: Assessment, *, owner_id: str, assessment_id: int | str,
 
 def with_status(parent: dict[str, Any], status_line: str) -> dict[str, Any]:
     """The same parent message with a new status line (edited in place by chat.update)."""
-    blocks = [context(esc(status_line), block_id=STATUS_BLOCK)
+    blocks = [context(_status(status_line), block_id=STATUS_BLOCK)
               if blk.get("block_id") == STATUS_BLOCK else blk for blk in parent["blocks"]]
     return {"text": parent["text"], "blocks": blocks}
 

@@ -3,15 +3,19 @@ re-published Home tab (validated against the home_view schema by the fake Slack)
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from bot.db import models as m
 from bot.ids import Action, BlockId
+from bot.views import notices
 from tests.e2e.flow import run_intake
+from tests.e2e.test_checkins import checkin_posts
 from tests.e2e.test_health import run_posts
 from tests.e2e.test_health import setup as set_up_health_check
 from tests.support.harness import Bot
@@ -19,12 +23,15 @@ from tests.support.harness import Bot
 SCENARIO = Path(__file__).resolve().parents[3] / "shared/scenarios/01_wants_hands_needs_owner.yaml"
 NOT_OWNER = "Only the person who ran the assessment (or a workspace admin) can"
 NOT_CREATOR = "Only the person who set up this health check (or a workspace admin) can"
+HOSTILE = "<!channel> & <@U123> ship it"
 
 
-def posted(bot: Bot, user: str = "U1") -> None:
+def posted(bot: Bot, user: str = "U1", engagement: str | None = None) -> None:
     """U1 runs the intake; the verdict lands in C1 with two check-ins scheduled."""
     data = yaml.safe_load(SCENARIO.read_text())
     data.pop("expect", None)
+    if engagement is not None:
+        data["engagement"] = engagement
     run_intake(bot, data, user=user)
     bot.fake.wait_for("chat.postMessage", count=6)
     bot.fake.wait_for("views.update")
@@ -160,7 +167,10 @@ def test_a_workspace_admin_may_stop_someone_elses_followups(bot: Bot) -> None:
     assert notice(after).startswith(":white_check_mark: Stopped all follow-ups")
     status, _, _ = followups_state(bot)
     assert status == "stopped"
-    assert "Follow-ups stopped by &lt;@UADMIN&gt;" in str(bot.fake.wait_for("chat.update")[-1].args)
+    # who stopped them, as a real mention in the verdict's status line
+    status = next(b for b in bot.fake.wait_for("chat.update")[-1].args["blocks"]
+                  if b.get("block_id") == BlockId.ASSESSMENT_STATUS)
+    assert status["elements"][0]["text"] == "Follow-ups stopped by <@UADMIN>."
 
 
 def test_paused_followups_resume_from_home(bot: Bot) -> None:
@@ -211,6 +221,8 @@ def test_broken_or_unknown_values_are_explained_not_ignored(bot: Bot) -> None:
     home = open_home(bot, "U1")
     for value in ("999", "not-a-number"):
         after = click(bot, home, Action.HOME_STOP_FOLLOWUPS, value, "U1")
+        assert notice(after) == ":warning: I can't find that assessment any more."
+        after = click(bot, home, Action.HOME_DELETE_ASSESSMENT, value, "U1")
         assert notice(after) == ":warning: I can't find that assessment any more."
         after = click(bot, home, Action.HOME_HEALTH_STOP, value, "U1")
         assert notice(after) == ":warning: That health check is already stopped."
@@ -294,3 +306,241 @@ def test_someone_else_cannot_change_a_health_check_but_an_admin_can(bot: Bot) ->
     admin = click(bot, open_home(bot, "UADMIN"), Action.HOME_HEALTH_PAUSE, value, "UADMIN")
     assert notice(admin).startswith(":white_check_mark: Paused health check #1")
     assert health_state(bot)[0] == "paused"
+
+
+# ------------------------------------------------------------------ deleting an assessment
+
+
+def stored(bot: Bot) -> tuple[int, int, set[str]]:
+    """(assessments, check-ins, statuses of the check-in jobs) in the database."""
+    with bot.deps.sessions() as s:
+        return (s.query(m.Assessment).count(), s.query(m.Checkin).count(),
+                {j.status for j in s.query(m.Job).filter(m.Job.kind.like("checkin_%"))})
+
+
+def ephemerals_to(bot: Bot, user: str) -> list[str]:
+    return [c.args["text"] for c in bot.fake.calls_to("chat.postEphemeral")
+            if c.args["user"] == user]
+
+
+def test_owner_deletes_an_assessment_from_home(bot: Bot, caplog: pytest.LogCaptureFixture
+                                               ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.services.followups")
+    bot.fake.add_user("U1")
+    posted(bot)
+    with bot.deps.sessions() as s:
+        assessment_id = s.query(m.Assessment).one().id
+    home = open_home(bot, "U1")
+    delete = button(home, Action.HOME_DELETE_ASSESSMENT)
+    assert delete["value"] == str(assessment_id)
+    assert delete["confirm"]["title"]["text"] == "Delete this assessment?"
+    assert "message in the channel stays" in delete["confirm"]["text"]["text"]
+    messages_before = len(bot.fake.calls_to("chat.postMessage"))
+    after = click(bot, home, Action.HOME_DELETE_ASSESSMENT, delete["value"], "U1")
+    assert notice(after).startswith(":white_check_mark: Deleted *Checkout revamp*")
+    assert "The message in <#C1> is left as it was" in notice(after)
+    assert "None yet" in str(after) and not has_button(after, Action.HOME_DELETE_ASSESSMENT)
+    # the record and its check-ins are gone, its jobs cancelled; the channel is untouched
+    assert stored(bot) == (0, 0, {"cancelled"})
+    assert bot.fake.calls_to("chat.update") == [] and bot.fake.calls_to("chat.delete") == []
+    # who deleted what, by id; never the name someone typed
+    logged = [r.getMessage() for r in caplog.records if "deleted by" in r.getMessage()]
+    assert logged == [f"assessment {assessment_id} deleted by U1 (team T1, owner U1): "
+                      "2 check-in(s), 2 job(s) cancelled"]
+    assert not any("Checkout revamp" in r.getMessage() for r in caplog.records)
+    # a stale tab clicked again says so
+    again = click(bot, home, Action.HOME_DELETE_ASSESSMENT, delete["value"], "U1")
+    assert notice(again) == ":warning: I can't find that assessment any more."
+    # and no check-in ever comes
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=60))
+    runner.tick()
+    assert len(bot.fake.calls_to("chat.postMessage")) == messages_before
+
+
+def test_only_the_owner_or_an_admin_may_delete(bot: Bot, caplog: pytest.LogCaptureFixture
+                                              ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.services.followups")
+    bot.fake.add_user("U1")
+    bot.fake.add_user("U2", is_admin=False)
+    bot.fake.add_user("UADMIN", is_admin=True)
+    posted(bot)
+    value = button(open_home(bot, "U1"), Action.HOME_DELETE_ASSESSMENT)["value"]
+    before = stored(bot)
+    refused = click(bot, open_home(bot, "U2"), Action.HOME_DELETE_ASSESSMENT, value, "U2")
+    assert notice(refused) == f":no_entry: {NOT_OWNER} delete this assessment."
+    assert stored(bot) == before == (1, 2, {"pending"})
+    admin = click(bot, open_home(bot, "UADMIN"), Action.HOME_DELETE_ASSESSMENT, value,
+                  "UADMIN")
+    assert notice(admin).startswith(":white_check_mark: Deleted *Checkout revamp*")
+    assert stored(bot) == (0, 0, {"cancelled"})
+    assert any(f"assessment {value} deleted by UADMIN (team T1, owner U1)" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_delete_stays_within_the_workspace_that_asked(bot: Bot) -> None:
+    bot.fake.add_user("UADMIN", is_admin=True)
+    posted(bot)
+    with bot.deps.sessions() as s:
+        value = str(s.query(m.Assessment).one().id)
+    before = len(homes(bot, "UADMIN"))
+    # the same id, clicked by an admin of another workspace
+    resp = bot.slack.block_action(Action.HOME_DELETE_ASSESSMENT, value, block_id="home",
+                                  view={"id": "V9", "private_metadata": "0"},
+                                  user_id="UADMIN", team_id="T2")
+    assert resp.status == 200
+    assert notice(_next_home(bot, "UADMIN", before)) == (
+        ":warning: I can't find that assessment any more.")
+    assert stored(bot) == (1, 2, {"pending"})
+
+
+def test_buttons_on_messages_of_a_deleted_assessment_say_so(bot: Bot) -> None:
+    from tests.fakeslack.client import fill
+
+    bot.fake.add_user("U1")
+    posted(bot)
+    parent_ts = str(bot.fake.calls_to("chat.postMessage")[0].response["ts"])
+    with bot.deps.sessions() as s:
+        assessment_id = str(s.query(m.Assessment).one().id)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    [post] = checkin_posts(bot)
+    checkin_id = next(e["value"] for b in post.args["blocks"] if b["type"] == "actions"
+                      for e in b["elements"] if e["action_id"] == Action.OPEN_CHECKIN)
+    # the owner opens the check-in, then deletes the assessment from Home before submitting
+    bot.slack.block_action(Action.OPEN_CHECKIN, checkin_id, block_id="checkin_actions",
+                           channel_id="C1", message_ts=post.response["ts"], user_id="U1")
+    modal = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
+        "callback_id") == "checkin")[-1].response["view"]
+    home = open_home(bot, "U1")
+    click(bot, home, Action.HOME_DELETE_ASSESSMENT,
+          button(home, Action.HOME_DELETE_ASSESSMENT)["value"], "U1")
+    assert stored(bot)[:2] == (0, 0)
+    # submitting the open check-in: told why, instead of the window just closing
+    ack = bot.slack.view_submission(modal, fill(modal, {"engagement_started": "yes"}))
+    body = ack.json()
+    assert ack.status == 200 and body["response_action"] == "update"
+    assert notices.ASSESSMENT_DELETED in str(body["view"]["blocks"])
+    # every button on the old messages: an ephemeral that says it was deleted
+    thread_buttons = [(Action.OPEN_CHECKIN, checkin_id), (Action.SNOOZE_DAY, checkin_id),
+                      (Action.SNOOZE_WEEK, checkin_id), (Action.STOP_FOLLOWUPS, checkin_id),
+                      (Action.SHOW_MATRIX, assessment_id), (Action.RETAKE, assessment_id)]
+    for n, (action_id, value) in enumerate(thread_buttons, start=1):
+        resp = bot.slack.block_action(action_id, value, block_id="checkin_actions",
+                                      channel_id="C1", message_ts=parent_ts, user_id="U1")
+        assert resp.status == 200
+        told = bot.fake.wait_for("chat.postEphemeral", count=n,
+                                 predicate=lambda c: c.args["user"] == "U1")[-1]
+        assert told.args["channel"] == "C1" and told.args["text"] == notices.ASSESSMENT_DELETED
+    # nothing else: no "something went wrong", no edits, no modal opened
+    assert ephemerals_to(bot, "U1") == [notices.ASSESSMENT_DELETED] * len(thread_buttons)
+    assert not [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == "U1"]
+    assert bot.fake.calls_to("chat.update") == []
+    assert len(bot.fake.calls_to("views.open")) == 2  # the intake and the check-in, before
+
+
+def test_deleting_the_last_one_on_a_page_shows_the_page_before(bot: Bot) -> None:
+    bot.fake.add_user("U1")
+    with bot.deps.sessions.begin() as s:
+        for i in range(11):
+            s.add(m.Assessment(team_id="T1", user_id="U1", channel_id="C1",
+                               engagement=f"Work {i:02d}", answers={}, verdict={},
+                               bottleneck_kind="capacity", model="staff_augmentation",
+                               confidence=0.5, created_at=bot.clock() + timedelta(minutes=i),
+                               updated_at=bot.clock()))
+    first = open_home(bot, "U1")
+    before = len(homes(bot, "U1"))
+    bot.slack.block_action(Action.HOME_OLDER, button(first, Action.HOME_OLDER)["value"],
+                           block_id="home_pages", view=first, user_id="U1")
+    second = _next_home(bot, "U1", before)
+    assert second["private_metadata"] == "1" and "Work 00" in str(second)
+    after = click(bot, second, Action.HOME_DELETE_ASSESSMENT,
+                  button(second, Action.HOME_DELETE_ASSESSMENT)["value"], "U1")
+    assert notice(after).startswith(":white_check_mark: Deleted *Work 00*")
+    assert after["private_metadata"] == "0" and "Work 10" in str(after)
+    assert not has_button(after, Action.HOME_OLDER)
+
+
+# ------------------------------------------------------------------ typed names in notices
+
+
+def test_a_hostile_name_cannot_ping_from_home_notices_or_check_ins(bot: Bot) -> None:
+    bot.fake.add_user("U1")
+    posted(bot, engagement=HOSTILE)
+    home = open_home(bot, "U1")
+    value = button(home, Action.HOME_SNOOZE_DAY)["value"]
+    shown = "*&lt;!channel&gt; &amp; &lt;@U123&gt; ship it*"
+    for action_id in (Action.HOME_SNOOZE_DAY, Action.HOME_SNOOZE_WEEK):
+        text = notice(click(bot, home, action_id, value, "U1"))
+        assert shown in text and "<!channel>" not in text and "<@U123>" not in text
+    # the check-in in the thread names it escaped too
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=22))
+    runner.tick()
+    [post] = checkin_posts(bot)
+    assert "<!channel>" not in str(post.args) and "<@U123>" not in str(post.args)
+    assert "&lt;!channel&gt;" in post.args["blocks"][0]["text"]["text"]
+    stopped = notice(click(bot, home, Action.HOME_STOP_FOLLOWUPS, value, "U1"))
+    assert stopped == f":white_check_mark: Stopped all follow-ups of {shown}."
+    deleted = notice(click(bot, home, Action.HOME_DELETE_ASSESSMENT, value, "U1"))
+    assert deleted.startswith(f":white_check_mark: Deleted {shown}")
+    assert "<!channel>" not in deleted and "<@U123>" not in deleted
+
+
+# ------------------------------------------------------------------ resume re-arms
+
+
+def test_resume_rearms_the_checkin_whose_post_found_the_channel_gone(bot: Bot) -> None:
+    bot.fake.add_user("U1")
+    posted(bot)
+    bot.fake.add_channel("C1", is_archived=True)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()  # check-in 1 can't be posted: its job fails, the follow-ups pause
+    status, _, jobs = followups_state(bot)
+    assert status == "paused" and [s for s, _ in jobs] == ["failed", "paused"]
+    # the channel is back (no event came), and the owner resumes from Home a day later
+    bot.fake.channels["C1"].is_archived = False
+    bot.clock.advance(timedelta(days=1))
+    home = open_home(bot, "U1")
+    after = click(bot, home, Action.HOME_RESUME_FOLLOWUPS,
+                  button(home, Action.HOME_RESUME_FOLLOWUPS)["value"], "U1")
+    assert notice(after).startswith(":white_check_mark: Resumed the follow-ups")
+    status, _, jobs = followups_state(bot)
+    assert status == "active" and [s for s, _ in jobs] == ["pending", "pending"]
+    assert "next check-in" in str(after)  # Home shows it coming again
+    runner.tick()
+    [post] = checkin_posts(bot)  # check-in 1 arrives, saying it is late
+    assert "1 of 2" in post.args["text"] and "late" in str(post.args["blocks"])
+    with bot.deps.sessions() as s:
+        assert [c.status for c in s.query(m.Checkin).order_by(m.Checkin.seq)] == [
+            "posted", "scheduled"]
+    bot.clock.advance(timedelta(days=28))
+    runner.tick()  # check-in 1's nudge goes first in C1; check-in 2 waits its turn
+    bot.clock.advance(runner.pacer.interval)
+    runner.tick()
+    assert len(checkin_posts(bot)) == 2  # check-in 2 comes too
+
+
+def test_followup_buttons_leave_health_check_jobs_with_the_same_id_alone(bot: Bot) -> None:
+    """Jobs are keyed by kind and id: health check #1's run is not check-in #1's job."""
+    from bot.services import health
+
+    bot.fake.add_user("U1")
+    health.create(bot.deps, team_id="T1", creator_id="U1", parsed={
+        "channel_id": "C7", "cadence": "weekly", "weekday": 0, "local_time": "09:00",
+        "timezone": "Europe/Berlin", "skip_weekends": True})
+    posted(bot)
+    with bot.deps.sessions() as s:
+        assert s.query(m.Checkin).order_by(m.Checkin.id).first().id == \
+            s.query(m.HealthCheck).one().id
+    health_before = health_state(bot)
+    assert health_before[0] == "active" and [s for s, _ in health_before[1]] == ["pending"]
+    home = open_home(bot, "U1")
+    value = button(home, Action.HOME_SNOOZE_WEEK)["value"]
+    for action_id in (Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS,
+                      Action.HOME_DELETE_ASSESSMENT):
+        assert notice(click(bot, home, action_id, value, "U1")).startswith(
+            ":white_check_mark:")
+        assert health_state(bot) == health_before

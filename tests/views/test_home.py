@@ -40,7 +40,8 @@ def test_active_followups_get_thread_link_snooze_and_stop_with_confirm() -> None
     validate_home(view)
     got = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 7)
     assert list(got) == [Action.HOME_OPEN_THREAD, Action.HOME_SNOOZE_DAY,
-                         Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS]
+                         Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS,
+                         Action.HOME_DELETE_ASSESSMENT]
     assert got[Action.HOME_OPEN_THREAD]["url"] == LINK
     assert all(b["value"] == "7" for b in got.values())  # the value carries the id
     stop = got[Action.HOME_STOP_FOLLOWUPS]
@@ -58,7 +59,8 @@ def test_paused_followups_offer_resume_first() -> None:
     validate_home(view)
     got = list(buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 3))
     assert got == [Action.HOME_OPEN_THREAD, Action.HOME_RESUME_FOLLOWUPS,
-                   Action.HOME_SNOOZE_DAY, Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS]
+                   Action.HOME_SNOOZE_DAY, Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS,
+                   Action.HOME_DELETE_ASSESSMENT]
     assert "follow-ups paused" in str(view)
 
 
@@ -66,12 +68,12 @@ def test_paused_followups_offer_resume_first() -> None:
     ("stopped", 0, "follow-ups stopped"),
     ("active", 0, "no follow-ups left"),
 ])
-def test_nothing_to_manage_leaves_only_the_link(status: str, open_checkins: int,
-                                                 words: str) -> None:
+def test_nothing_to_manage_leaves_the_link_and_delete(status: str, open_checkins: int,
+                                                      words: str) -> None:
     view = hv.home_view([item(4, status=status, open_checkins=open_checkins)])
     validate_home(view)
     assert list(buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 4)) == [
-        Action.HOME_OPEN_THREAD]
+        Action.HOME_OPEN_THREAD, Action.HOME_DELETE_ASSESSMENT]
     assert words in str(view)
 
 
@@ -83,7 +85,25 @@ def test_no_link_button_without_a_safe_permalink() -> None:
             view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 5)
     bare = hv.home_view([item(6, permalink=None, status="stopped", open_checkins=0)])
     validate_home(bare)
-    assert buttons(bare, BlockId.HOME_ASSESSMENT_ACTIONS.value, 6) == {}  # no empty block
+    assert list(buttons(bare, BlockId.HOME_ASSESSMENT_ACTIONS.value, 6)) == [
+        Action.HOME_DELETE_ASSESSMENT]
+
+
+@pytest.mark.parametrize(("status", "open_checkins"),
+                         [("active", 2), ("paused", 1), ("stopped", 0), ("active", 0)])
+def test_every_assessment_can_be_deleted_after_a_dialog_that_says_what_goes(
+        status: str, open_checkins: int) -> None:
+    view = hv.home_view([item(8, status=status, open_checkins=open_checkins)])
+    validate_home(view)
+    delete = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 8)[
+        Action.HOME_DELETE_ASSESSMENT]
+    assert delete["value"] == "8" and delete["style"] == "danger"
+    dialog = delete["confirm"]
+    assert dialog["title"]["text"] == "Delete this assessment?"
+    assert dialog["confirm"]["text"] == "Delete it" and dialog["deny"]["text"] == "Keep it"
+    text = dialog["text"]["text"]
+    assert "*Checkout revamp*" in text and "check-ins" in text
+    assert "message in the channel stays" in text and "can't undo" in text
 
 
 def test_health_check_buttons_follow_its_state() -> None:
@@ -123,8 +143,12 @@ def test_typed_names_cannot_ping_or_break_the_confirm() -> None:
     validate_home(view)
     blob = str(view)
     assert "<!channel>" not in blob and "&lt;!channel&gt;" in blob
-    stop = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 1)[Action.HOME_STOP_FOLLOWUPS]
+    got = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 1)
+    stop, delete = got[Action.HOME_STOP_FOLLOWUPS], got[Action.HOME_DELETE_ASSESSMENT]
     assert len(stop["confirm"]["text"]["text"]) <= 300
+    # the long name is cut, not what deleting means
+    assert len(delete["confirm"]["text"]["text"]) <= 300
+    assert "<!channel>" not in str(delete) and "You can't undo this." in str(delete)
 
 
 def test_worst_case_page_fits_slacks_limits() -> None:
