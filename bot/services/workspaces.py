@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.db import models as m
 from bot.db import queue
 from bot.deps import Deps
+from bot.services.followups import CHECKIN_JOBS, rearm
 from bot.services.slack_io import channel_problem, dm
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ def channel_unavailable(deps: Deps, team_id: str, channel_id: str, reason: str,
         for row in rows:
             row.followups_status = "paused"
             owners.add(row.user_id)
-            queue.pause(session, team_id=team_id, ref_ids=_checkin_ids(session, row.id))
+            for kind in CHECKIN_JOBS:  # by kind too: a health check may share the id
+                queue.pause(session, team_id=team_id, kind=kind,
+                            ref_ids=_checkin_ids(session, row.id))
     if client is not None:
         problem = channel_problem(channel_id, reason).message
         for owner in sorted(owners):
@@ -54,10 +57,13 @@ def channel_available(deps: Deps, team_id: str, channel_id: str) -> None:
         rows = session.scalars(select(m.Assessment).where(
             m.Assessment.team_id == team_id, m.Assessment.channel_id == channel_id,
             m.Assessment.followups_status == "paused")).all()
+        now = deps.clock()
         for row in rows:
             row.followups_status = "active"
-            queue.resume(session, team_id=team_id, ref_ids=_checkin_ids(session, row.id),
-                         now=deps.clock())
+            for kind in CHECKIN_JOBS:
+                queue.resume(session, team_id=team_id, kind=kind,
+                             ref_ids=_checkin_ids(session, row.id), now=now)
+            rearm(session, team_id, row.id, now=now)  # the check-in whose post failed
 
 
 def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:

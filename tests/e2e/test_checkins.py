@@ -202,6 +202,11 @@ def test_archived_channel_pauses_and_tells_owner_then_resumes(bot: Bot) -> None:
     assert resp.status == 200
     with bot.deps.sessions() as s:
         assert s.query(m.Assessment).one().followups_status == "active"
+    # the check-in whose post found the channel archived comes after all, late and once
+    bot.clock.advance(timedelta(seconds=5))  # past the channel's turn (the failed post)
+    runner.tick()
+    runner.tick()
+    assert len(checkin_posts(bot)) == 1
 
 
 def test_channel_archive_event_is_idempotent(bot: Bot) -> None:
