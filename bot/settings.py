@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     job_lease: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(minutes=2), validation_alias="ENGAGEMENT_JOB_LEASE"
     )
+    # how long a worker leads the scheduler without renewing before a standby takes over
+    leader_lease: Annotated[timedelta, NoDecode] = Field(
+        default=timedelta(seconds=30), validation_alias="ENGAGEMENT_LEADER_LEASE"
+    )
     health_min_responses: int = Field(default=3, ge=1, validation_alias="HEALTH_MIN_RESPONSES")
     health_window: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(hours=24), validation_alias="HEALTH_WINDOW"
@@ -82,7 +86,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"ENGAGEMENT_CHECKIN_OFFSETS: {exc}") from None
         return value
 
-    @field_validator("nudge_after", "miss_after", "health_window", "job_lease", mode="before")
+    @field_validator("nudge_after", "miss_after", "health_window", "job_lease", "leader_lease",
+                     mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         if isinstance(value, str):

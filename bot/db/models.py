@@ -1,4 +1,5 @@
-"""Typed SQLAlchemy models. Every row carries the Slack team id it belongs to.
+"""Typed SQLAlchemy models. Every row carries the Slack team id it belongs to (except the
+scheduler's leader lease, which names a worker process).
 
 Schema changes go through Alembic (``bot/migrations``); nothing calls create_all.
 """
@@ -131,6 +132,18 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SchedulerLease(Base):
+    """Which worker process drives the scheduler; the others stand by to take over. Not
+    workspace data (the one row not scoped by team): it names a process, not a team."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime]
 
 

@@ -31,7 +31,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.db import queue
+from bot.db import leader, queue
 from bot.deps import Deps
 from bot.scheduling import giveup
 from bot.scheduling.handlers import (
@@ -129,6 +129,12 @@ class SchedulerRunner:
         self._clients: OrderedDict[str, WebClient] = OrderedDict()
         self._clients_lock = threading.Lock()
         self._stopping = threading.Event()
+        # leadership (see bot.db.leader): only when started; tick() called directly runs
+        self.leader_lease = deps.settings.leader_lease
+        self._leader_mode = False
+        self._leading = False
+        self._renew_at: datetime | None = None
+        self._leader_lock = threading.Lock()
 
     # ------------------------------------------------------------------ clock
     def start(self) -> None:
@@ -144,6 +150,7 @@ class SchedulerRunner:
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),
         )
+        self._leader_mode = True
         self._scheduler.start()
         log.info("scheduler started as %s", self.worker_id)
 
@@ -154,14 +161,44 @@ class SchedulerRunner:
         self._pool.shutdown(wait=True)
         with self.deps.sessions.begin() as session:
             released = queue.release(session, self.worker_id)
+        if self._leader_mode and leader.resign(self.deps.sessions, owner=self.worker_id,
+                                               now=self.deps.clock()):
+            log.info("handed the scheduler over")
         log.info("scheduler stopped; released %s claimed job(s)", released)
+
+    # ------------------------------------------------------------------ leadership
+    def leading(self, *, force: bool = False) -> bool:
+        """Does this process drive the scheduler? Takes or renews the lease when it is a
+        third of the way to running out (or ``force``): any progress keeps it, so a worker
+        busy with a long batch is not mistaken for a dead one, and a hung one loses it."""
+        if not self._leader_mode:
+            return True
+        now = self.deps.clock()
+        with self._leader_lock:
+            if not force and self._leading and self._renew_at and now < self._renew_at:
+                return True
+            was = self._leading
+            try:
+                self._leading = leader.hold(self.deps.sessions, owner=self.worker_id, now=now,
+                                            lease=self.leader_lease)
+            except Exception:
+                log.exception("could not renew the scheduler lease")
+                self._leading = False
+            self._renew_at = now + self.leader_lease / 3
+            if self._leading != was:
+                if self._leading:
+                    log.info("this worker (%s) now drives the scheduler", self.worker_id)
+                else:
+                    owner, _ = leader.holder(self.deps.sessions)
+                    log.info("standing by: %s drives the scheduler", owner or "another worker")
+            return self._leading
 
     def _scheduled_tick(self) -> None:
         """Run what is due; while more falls due before the next regular tick (a paced turn
         in a busy channel, a quick retry), wait for it here instead of a whole interval.
         (Calling back into APScheduler from its own job can deadlock with shutdown.)"""
         interval = self.deps.settings.scheduler_interval_seconds
-        while not self._stopping.is_set():
+        while not self._stopping.is_set() and self.leading():
             self.tick()
             with self.deps.sessions() as session:
                 upcoming = queue.next_due(session)
@@ -176,7 +213,8 @@ class SchedulerRunner:
     def tick(self) -> int:
         """Claim and run everything due now. Returns how many jobs were run."""
         total = 0
-        while not self._stopping.is_set():  # stopping: claim nothing more
+        # stopping, or another worker took the lead: claim nothing more
+        while not self._stopping.is_set() and self.leading():
             now = self.deps.clock()
             claimed = queue.claim_due(
                 self.deps.sessions, now=now, worker_id=self.worker_id, lease=self.lease,
@@ -247,6 +285,7 @@ class SchedulerRunner:
         finally:
             if ctx is not None and ctx.posting:
                 self.pacer.release(ctx.posting, self.deps.clock())
+        self.leading()  # progress renews the lease (a cheap check almost every time)
         return Outcome("done", record=record) if record is not None else DONE
 
     def _write_back(self, outcomes: list[tuple[queue.ClaimedJob, Outcome]]) -> None:

@@ -24,12 +24,12 @@ EXE = str(Path(sys.executable).with_name("engagement-bot"))
 N = 60
 
 
-def seed(url: str, n: int = N, channels: int = 6) -> None:
+def seed(url: str, n: int = N, channels: int = 6, start: int = 0) -> None:
     upgrade(url)
     sessions = make_session_factory(make_engine(url))
     now = datetime.now(UTC)
     with sessions.begin() as s:
-        for i in range(n):
+        for i in range(start, start + n):
             a = m.Assessment(team_id="T1", user_id="U1", channel_id=f"C{i % channels}",
                              message_ts=f"1.{i:04d}", engagement=f"E{i}", answers={},
                              verdict={}, bottleneck_kind="ownership", model="product_delivery",
@@ -48,7 +48,7 @@ def seed(url: str, n: int = N, channels: int = 6) -> None:
 def worker(fake: FakeSlack, url: str) -> subprocess.Popen:
     env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=fake.base_url,
                DATABASE_URL=url, ENGAGEMENT_SCHEDULER_INTERVAL="0.2",
-               ENGAGEMENT_JOB_LEASE="3s", LOG_LEVEL="WARNING")
+               ENGAGEMENT_JOB_LEASE="3s", ENGAGEMENT_LEADER_LEASE="2s", LOG_LEVEL="WARNING")
     env.pop("SLACK_APP_TOKEN", None)
     return subprocess.Popen([EXE, "worker"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -103,6 +103,37 @@ def test_two_workers_post_each_checkin_exactly_once(fake_slack: FakeSlack, share
         stop(a, b)
     assert len(ids) == N and max(ids.values()) == 1
     assert a.returncode == 0 and b.returncode == 0  # SIGTERM: graceful, claims released
+
+
+def leader_pid(url: str) -> int | None:
+    from bot.db import leader
+
+    owner, _ = leader.holder(make_session_factory(make_engine(url)))
+    return int(owner.split(":")[1]) if owner else None
+
+
+def test_one_worker_leads_the_other_stands_by_and_takes_over(fake_slack: FakeSlack,
+                                                             shared_db: str) -> None:
+    """Two workers, Slack's one message a second per channel: only the leader posts, so its
+    pacing holds (no 429s). Killed with SIGKILL, its lease runs out and the other leads."""
+    fake_slack.rate_limit_per_channel(1)
+    seed(shared_db, n=24, channels=8)  # three check-ins per channel
+    a, b = worker(fake_slack, shared_db), worker(fake_slack, shared_db)
+    try:
+        ids = wait_all(fake_slack, 24)
+        assert len(ids) == 24 and max(ids.values()) == 1
+        assert fake_slack.rate_limited == 0
+        first = leader_pid(shared_db)
+        assert first in (a.pid, b.pid)
+        leader_proc, standby = (a, b) if first == a.pid else (b, a)
+        leader_proc.send_signal(signal.SIGKILL)
+        leader_proc.wait(timeout=10)
+        seed(shared_db, n=8, channels=8, start=100)
+        ids = wait_all(fake_slack, 32, timeout=30)
+        assert len(ids) == 32 and max(ids.values()) == 1
+        assert leader_pid(shared_db) == standby.pid
+    finally:
+        stop(a, b)
 
 
 def test_kill_9_mid_fanout_still_exactly_once(fake_slack: FakeSlack, shared_db: str) -> None:
