@@ -36,11 +36,12 @@ def hold(sessions: sessionmaker[Session], *, owner: str, now: datetime, lease: t
             .execution_options(synchronize_session=False))
         if int(taken.rowcount or 0) == 1:  # type: ignore[attr-defined]
             return True
-        created = session.execute(
+        created = session.execute(  # (RETURNING: an ORM insert's rowcount is -1 on psycopg)
             _insert(session, SchedulerLease)
             .values(name=name, owner=owner, lease_until=until, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["name"]))
-        return int(created.rowcount or 0) == 1
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(SchedulerLease.name)).first()
+        return created is not None
 
 
 def resign(sessions: sessionmaker[Session], *, owner: str, now: datetime,
