@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,7 @@ from bot.db.models import Job
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.faults  # process faults: several processes, SIGKILL
 
 
 def add_jobs(sessions: sessionmaker[Session], n: int, due: datetime = T0) -> None:

@@ -96,6 +96,7 @@ class FakeSlack:
         self.rate_limited = 0
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self.summary_provider: Any = None
+        self._arrival = threading.local()  # this handler thread's request: arrival time
         # a FakeSocketMode (tests/fakeslack/socket_mode.py): apps.connections.open hands out
         # its URLs
         self.socket_mode: Any = None
@@ -213,6 +214,9 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ HTTP
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        # when the request arrived, before reading and parsing its body: what Slack's
+        # per-channel limit counts (our own parsing time is not the client's doing)
+        arrived = self._arrival.t = time.monotonic()
         length = int(req.headers.get("Content-Length") or 0)
         raw_bytes = req.rfile.read(length) if length else b""
         raw = raw_bytes.decode("utf-8", errors="replace")
@@ -240,7 +244,7 @@ class FakeSlack:
         token = auth[7:] if auth.startswith("Bearer ") else None
         args = self._parse(raw, req.headers.get("Content-Type", ""))
         token = token or args.pop("token", None)
-        call = Call(method=method, args=args, token=token, received_at=time.monotonic())
+        call = Call(method=method, args=args, token=token, received_at=arrived)
         fault = self._take_fault(method, args)
         if fault is not None:
             if fault.delay:
@@ -391,7 +395,7 @@ class FakeSlack:
         if err:
             return {"ok": False, "error": err}
         if self._rate:
-            now = time.monotonic()
+            now = getattr(self._arrival, "t", None) or time.monotonic()
             with self._cond:
                 last = self._last_post.get(channel)
                 if last is not None and now - last < 1.0 / self._rate:
