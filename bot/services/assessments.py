@@ -184,9 +184,14 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
 
 
 def _find_parent(client: WebClient, channel: str, marker: dict[str, Any]) -> str | None:
-    """The ts of a recent top-level message carrying ``marker`` (an earlier attempt)."""
-    resp = client.conversations_history(channel=channel, limit=100,
-                                        include_all_metadata=True)
+    """The ts of a recent top-level message carrying ``marker`` (an earlier attempt). None
+    also when the channel cannot be read: posting then beats never posting."""
+    try:
+        resp = client.conversations_history(channel=channel, limit=100,
+                                            include_all_metadata=True)
+    except SlackApiError as exc:
+        log.warning("could not look for an earlier post in %s: %s", channel, slack_error(exc))
+        return None
     for msg in resp.get("messages") or []:
         meta = msg.get("metadata") or {}
         if (meta.get("event_type") == marker["event_type"]
@@ -200,8 +205,12 @@ def _replies_found(client: WebClient, channel: str, thread: str | None, assessme
     """Which of the thread replies an earlier attempt did post (by their markers)."""
     if not thread:
         return set()
-    resp = client.conversations_replies(channel=channel, ts=thread, limit=200,
-                                        include_all_metadata=True)
+    try:
+        resp = client.conversations_replies(channel=channel, ts=thread, limit=200,
+                                            include_all_metadata=True)
+    except SlackApiError as exc:
+        log.warning("could not read the thread in %s: %s", channel, slack_error(exc))
+        return set()
     found = set()
     for msg in resp.get("messages") or []:
         meta = msg.get("metadata") or {}

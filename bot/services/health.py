@@ -229,10 +229,15 @@ def post_run(ctx: Any) -> None:
     ctx.use_channel(channel)
     from bot.errors import ChannelUnavailable
     from bot.scheduling.handlers import PermanentFailure
+    from bot.services.assessments import _find_parent
 
+    # a retry may follow a post Slack took but answered too late: look for it first
+    marker = {"event_type": "engagement_health_run", "event_payload": {"run_id": run_id}}
     try:
-        resp = post_message(ctx.client, channel, **hv.run_message(
-            run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
+        found = _find_parent(ctx.client, channel, marker) if ctx.job.is_retry else None
+        resp = {"ts": found} if found else post_message(
+            ctx.client, channel, metadata=marker, **hv.run_message(
+                run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
     except ChannelUnavailable as exc:
         _pause_for_channel(ctx, exc)
         raise PermanentFailure(exc.reason, told=True) from exc

@@ -37,6 +37,11 @@ def stored(bot: Bot, event_type: str) -> list[dict]:
             if (msg.get("metadata") or {}).get("event_type") == event_type]
 
 
+def thread_of(bot: Bot, channel: str) -> list[dict]:
+    return [msg for (ch, _), msg in bot.fake.messages.items()
+            if ch == channel and msg.get("thread_ts")]
+
+
 def dms_to(bot: Bot, user: str) -> list[str]:
     return [str(c.args.get("text")) for c in bot.fake.calls_to("chat.postMessage")
             if c.args.get("channel") == user]
@@ -49,8 +54,10 @@ def test_checkin_is_delivered_once_after_each_fault(bot: Bot, fault: str) -> Non
     bot.fake.inject("chat.postMessage", channel="C1", **FAULTS[fault])
     bot.clock.advance(timedelta(days=14))
     runner.tick()
+    bot.fake.wait_idle()  # a slow answer lands (Slack posted it) before the retry
     drive(bot, runner)
     assert len(stored(bot, "engagement_checkin")) == 1
+    assert len(thread_of(bot, "C1")) == 6  # the recommendation's 5 replies + the check-in
     with bot.deps.sessions() as s:
         job = s.query(m.Job).filter_by(kind="checkin_post").order_by(m.Job.id).first()
         assert job.status == "done"
@@ -65,8 +72,11 @@ def test_health_check_is_posted_once_after_each_fault(bot: Bot, fault: str) -> N
     bot.fake.inject("chat.postMessage", channel="C7", **FAULTS[fault])
     bot.clock.advance(timedelta(days=7))
     runner.tick()
+    bot.fake.wait_idle()  # a slow answer lands (Slack posted it) before the retry
     drive(bot, runner)
-    assert len(run_posts(bot)) == 1
+    runs = [msg for (channel, _), msg in bot.fake.messages.items()
+            if channel == "C7" and "health_intro" in str(msg.get("blocks"))]
+    assert len(runs) == 1
 
 
 def test_a_checkin_slack_never_takes_is_reported_to_its_owner_once(bot: Bot) -> None:

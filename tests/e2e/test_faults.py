@@ -117,6 +117,7 @@ def test_slow_answer_past_the_client_timeout_is_retried(bot: Bot) -> None:
     bot.fake.inject("chat.postMessage", delay=3.5, times=1, channel="C1")
     bot.clock.advance(timedelta(days=14))
     runner.tick()
+    bot.fake.wait_idle()  # Slack posted it, after the client had given up
     for _ in range(3):
         bot.clock.advance(timedelta(minutes=5))
         runner.tick()
@@ -133,6 +134,7 @@ def test_a_nudge_answered_too_slowly_is_not_posted_again(bot: Bot) -> None:
     bot.fake.inject("chat.postMessage", delay=3.5, times=1, channel="C1")
     bot.clock.advance(timedelta(days=2))
     runner.tick()
+    bot.fake.wait_idle()
     for _ in range(3):
         bot.clock.advance(timedelta(minutes=5))
         runner.tick()

@@ -73,6 +73,7 @@ def test_a_post_slack_answers_too_late_is_not_repeated_by_try_again(bot: Bot, nt
     with bot.deps.sessions() as s:
         row = s.query(m.Assessment).one()
         assert row.post_error and row.post_error.startswith("no answer")
+    bot.fake.wait_idle()  # Slack did post it, after the client had given up
     bot.slack.block_action("assessment_retry_post", str(row.id), block_id="retry",
                            view=bot.fake.views[update.args["view_id"]])
     bot.fake.wait_for("views.update", count=2, timeout=20)

@@ -96,6 +96,7 @@ class FakeSlack:
         self.rate_limited = 0
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self.summary_provider: Any = None
+        self._busy = 0  # requests being handled
         self._arrival = threading.local()  # this handler thread's request: arrival time
         # a FakeSocketMode (tests/fakeslack/socket_mode.py): apps.connections.open hands out
         # its URLs
@@ -214,6 +215,26 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ HTTP
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        with self._cond:
+            self._busy += 1
+        try:
+            self._handle_one(req)
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no request is being handled (a delayed answer has landed)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self._busy} request(s) still being handled")
+                self._cond.wait(left)
+
+    def _handle_one(self, req: BaseHTTPRequestHandler) -> None:
         # when the request arrived, before reading and parsing its body: what Slack's
         # per-channel limit counts (our own parsing time is not the client's doing)
         arrived = self._arrival.t = time.monotonic()
