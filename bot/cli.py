@@ -7,13 +7,17 @@ import gc
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("bot")
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from bot.settings import Settings
 
     try:
@@ -68,7 +72,7 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
 
             handler = DrainingSocketModeHandler(app, settings.slack_app_token)
             log.info("connecting to Slack in Socket Mode")
-            handler.connect()
+            handler.connect()  # type: ignore[no-untyped-call]  # unannotated in slack_bolt
             runtime.wait_for_signal()
             handler.close()
         else:

@@ -168,8 +168,9 @@ class HttpServer:
             log.warning("stopping with %d request(s) unfinished after %.0fs", busy, timeout)
         else:
             log.info("no requests in flight; closing")
-        self._server.task_dispatcher.shutdown(  # type: ignore[union-attr]
-            cancel_pending=True, timeout=max(deadline - time.monotonic(), 0.1))
+        # types-waitress says int; waitress only adds the timeout to time.time()
+        self._server.task_dispatcher.shutdown(
+            cancel_pending=True, timeout=max(deadline - time.monotonic(), 0.1))  # type: ignore[arg-type]
         self._in_loop(self._close_all, 1.0)
         if self._thread:
             self._thread.join(timeout=max(deadline - time.monotonic(), 1.0))

@@ -39,4 +39,4 @@ class DrainingSocketModeHandler(SocketModeHandler):
             if not self._idle.wait_for(lambda: self._busy == 0, timeout):
                 log.warning("closing Socket Mode with %d envelope(s) still being handled",
                             self._busy)
-        super().close()
+        super().close()  # type: ignore[no-untyped-call]  # unannotated in slack_bolt

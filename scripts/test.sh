@@ -27,5 +27,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy (triage, strict)"
 .venv/bin/mypy triage
+echo "== mypy (bot)"
+.venv/bin/mypy bot
 echo "== pytest"
 .venv/bin/python -m pytest -q "$@"

@@ -37,10 +37,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
     bindparam,
     case,
@@ -265,7 +266,7 @@ def complete_many(session: Session, job_ids: list[int], worker_id: str, *,
 
 
 _DEFER = (
-    update(Job.__table__)
+    update(cast(Table, Job.__table__))  # declarative __table__ is typed FromClause
     .where(Job.__table__.c.id == bindparam("b_id"), Job.__table__.c.status == CLAIMED,
            Job.__table__.c.lease_owner == bindparam("b_owner"))
     .values(status=PENDING, due_at=bindparam("b_until"), lease_owner=None, lease_until=None,

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Executable, bindparam, select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
@@ -184,7 +184,7 @@ def checkin_post(ctx: JobContext) -> Record | None:
     )
 
 
-_checkins = m.Checkin.__table__
+_checkins = cast(Table, m.Checkin.__table__)  # declarative __table__ is typed FromClause
 CHECKIN_POSTED = (
     update(_checkins).where(_checkins.c.id == bindparam("b_id"))
     .values(message_ts=bindparam("b_ts"), status="posted", late=bindparam("b_late"))
@@ -219,6 +219,8 @@ def checkin_nudge(ctx: JobContext) -> None:
             return
         channel, thread, owner = assessment.channel_id, assessment.message_ts, assessment.user_id
         checkin_id = checkin.id
+    # a posted check-in is a reply: checkin_post refuses to post one without a thread
+    assert thread is not None
     ctx.use_channel(channel)
     marker = {"event_type": "engagement_nudge", "event_payload": {"checkin_id": checkin_id}}
     try:

@@ -54,7 +54,7 @@ def next_run(after: datetime, *, cadence: str, weekday: int, local_time: str, ti
     trigger = _trigger(cadence, weekday, local_time, tz)
     moment = after
     for _ in range(60):
-        fire = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
+        fire: datetime | None = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
         assert fire is not None
         local = fire.astimezone(tz)
         if cadence == "biweekly":

@@ -342,8 +342,8 @@ class SchedulerRunner:
                 queue.fail(session, job.id, self.worker_id, outcome.error or "failed",
                            outcome.retry_at if outcome.status == "retry" else None,
                            count_attempt=outcome.count_attempt, now=now)
-        for stmt, params in grouped.values():
-            session.execute(stmt, params)
+        for stmt, batch in grouped.values():
+            session.execute(stmt, batch)
         queue.enqueue_many(session, new_jobs)
         queue.complete_many(session, done, self.worker_id, now=now)
         queue.defer_many(session, deferred, self.worker_id, now=now)

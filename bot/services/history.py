@@ -55,7 +55,7 @@ def export_rows(deps: Deps, *, team_id: str, user_id: str | None = None
                     "confidence": r.confidence, "model": r.model,
                     "stated_model": r.stated_model or "", "mismatch": r.mismatch,
                     "status": r.status, "followups": r.followups_status}
-            checkins = list(session.scalars(select(m.Checkin).where(
+            checkins: list[m.Checkin | None] = list(session.scalars(select(m.Checkin).where(
                 m.Checkin.assessment_id == r.id).order_by(m.Checkin.seq)))
             for c in checkins or [None]:
                 row = dict(base, checkin_seq="", checkin_status="", checkin_answered_at="",

@@ -26,11 +26,17 @@ CANNOT_POST_OTHER = "I couldn't post in <#{channel}>. Try again in a minute."
 
 
 class PostOutcome(Protocol):
-    assessment_id: int
-    ok: bool
-    channel_id: str
-    permalink: str | None
-    problem: str | None
+    # read-only: a frozen dataclass (bot.services.assessments.PostResult) satisfies it
+    @property
+    def assessment_id(self) -> int: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def permalink(self) -> str | None: ...
+    @property
+    def problem(self) -> str | None: ...
 
 
 # ------------------------------------------------------------------ texts
