@@ -1,24 +1,21 @@
-"""Buttons (block_actions). Each acks at once; the work runs in a guarded lazy listener."""
+"""Buttons (block_actions). Each acks at once; the work runs right after, guarded
+(``bot.listeners.after_ack``)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.errors import guarded
 from bot.ids import Action
+from bot.listeners.after_ack import AfterAck
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
 from bot.views import notices
 from bot.views import recommendation as rec_views
-
-
-def _just_ack(ack: Ack) -> None:
-    ack()
 
 
 def _ref(action: dict[str, Any]) -> int:
@@ -114,8 +111,9 @@ def register(app: App, deps: Deps) -> None:
         Action.SNOOZE_WEEK: snooze(7),
         Action.STOP_FOLLOWUPS: stop,
     }
+    later = AfterAck(app)
     for action_id, handler in routes.items():
-        app.action(action_id.value)(ack=_just_ack, lazy=[guarded(handler)])
+        app.action(action_id.value)(later.listener(handler))
 
     def health_rate(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         text = health.rate(deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
@@ -123,4 +121,4 @@ def register(app: App, deps: Deps) -> None:
         _ephemeral(client, body, text)
 
     app.action(re.compile(rf"^{Action.HEALTH_RATE.value}_(green|yellow|red)$"))(
-        ack=_just_ack, lazy=[guarded(health_rate)])
+        later.listener(health_rate))

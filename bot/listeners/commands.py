@@ -5,24 +5,11 @@ itself); anything that calls Slack (opening a modal, the export, pause/resume/st
 right after the ack on Bolt's listener thread pool, well inside the 3 seconds a trigger_id
 lives, guarded so a failure is told to the user.
 
-This is what Bolt's lazy listeners do, minus their per-request cost: a lazy listener gets
-a deep copy of the whole request (client and context included) and has its arguments
-re-injected by introspection, all on the request thread before the ack goes out. Here the
-follow-up is handed only what it reads (the command's fields, already parsed, and a
-client for the request's token), on the same pool (``app.listener_runner.listener_executor``),
-so a graceful shutdown still lets it finish.
-
-That client keeps its connection to Slack open (``KeepAliveWebClient``, one connection per
-pool thread, one client per bot token): the ``views.open`` that has to land within the 3
-seconds of a trigger_id does not pay a new TCP and TLS handshake each time, as the
-per-request client Bolt builds does. Same base URL, timeout, retry handlers and logger as
-the app's client.
+Not a lazy listener: see ``bot.listeners.after_ack`` for why and how.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -32,14 +19,13 @@ from slack_sdk.errors import SlackApiError
 from bot.commands_text import CommandText, parse_command_text
 from bot.deps import Deps
 from bot.errors import guarded
+from bot.listeners.after_ack import AfterAck
 from bot.services import health, history
 from bot.services import intake as intake_service
-from bot.slack_client import KeepAliveWebClient
 from bot.views import health as health_views
 from bot.views import help as help_views
 
 COMMAND = "/engagement"
-MAX_CLIENTS = 256  # bot tokens with a client kept (one per workspace in OAuth mode)
 HEALTH_VERBS = ("", "setup", "list", "pause", "resume", "stop")
 
 
@@ -58,21 +44,8 @@ def _needs_followup(parsed: CommandText) -> bool:
     return False
 
 
-def keepalive_clients(base: WebClient) -> Callable[[str | None], WebClient]:
-    """A keep-alive client per bot token, configured like ``base`` (the app's client)."""
-
-    @functools.lru_cache(maxsize=MAX_CLIENTS)
-    def for_token(token: str | None) -> WebClient:
-        return KeepAliveWebClient(token=token, base_url=base.base_url, timeout=base.timeout,
-                                  ssl=base.ssl, proxy=base.proxy, headers=dict(base.headers),
-                                  retry_handlers=list(base.retry_handlers), logger=base.logger)
-
-    return for_token
-
-
 def register(app: App, deps: Deps) -> None:
-    executor = app.listener_runner.listener_executor
-    client_for = keepalive_clients(app.client)
+    later = AfterAck(app)
 
     def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         parsed = parse_command_text(command.get("text", ""))
@@ -80,8 +53,7 @@ def register(app: App, deps: Deps) -> None:
         if _needs_followup(parsed):
             # body=command: a slash command's body is its fields; guarded() reads the user
             # and channel from it to tell them about a failure
-            executor.submit(followup, parsed=parsed, command=command,
-                            client=client_for(client.token), body=command)
+            later.run(followup, parsed=parsed, command=command, client=client, body=command)
 
     def ack_command(ack: Ack, parsed: CommandText, command: dict[str, Any]) -> None:
         if parsed.sub == "help":

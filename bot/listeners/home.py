@@ -1,7 +1,7 @@
 """App Home: the user's own assessments and what is coming next, and its buttons (follow-ups,
 deleting an assessment, health checks).
 
-Each button acks at once; the work runs in a guarded lazy listener that calls the home
+Each button acks at once; the work runs right after (bot.listeners.after_ack) and calls the home
 service, which changes what was asked (if the user may) and re-publishes the same page with
 a notice at the top saying what happened.
 """
@@ -14,8 +14,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.errors import guarded
 from bot.ids import Action
+from bot.listeners.after_ack import AfterAck
 from bot.services import home as home_service
 
 FOLLOWUP_BUTTONS = {
@@ -78,14 +78,14 @@ def register(app: App, deps: Deps) -> None:
         run.__name__ = f"home_health_{verb}"
         return run
 
-    app.event("app_home_opened")(ack=_just_ack, lazy=[guarded(home_opened)])
+    later = AfterAck(app)
+    app.event("app_home_opened")(later.listener(home_opened))
     for action_id in (Action.HOME_NEWER, Action.HOME_OLDER):
-        app.action(action_id.value)(ack=_just_ack, lazy=[guarded(page)])
+        app.action(action_id.value)(later.listener(page))
     # a link button: Slack opens the thread itself, but still sends the click to be acked
     app.action(Action.HOME_OPEN_THREAD.value)(_just_ack)
     for action_id, verb in FOLLOWUP_BUTTONS.items():
-        app.action(action_id.value)(ack=_just_ack, lazy=[guarded(followups_button(verb))])
-    app.action(Action.HOME_DELETE_ASSESSMENT.value)(ack=_just_ack,
-                                                    lazy=[guarded(delete_assessment)])
+        app.action(action_id.value)(later.listener(followups_button(verb)))
+    app.action(Action.HOME_DELETE_ASSESSMENT.value)(later.listener(delete_assessment))
     for action_id, verb in HEALTH_BUTTONS.items():
-        app.action(action_id.value)(ack=_just_ack, lazy=[guarded(health_button(verb))])
+        app.action(action_id.value)(later.listener(health_button(verb)))

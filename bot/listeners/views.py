@@ -1,6 +1,7 @@
 """Modal submissions. The ack is the only answer to a view_submission: validation errors
 (``response_action="errors"``) and step changes (``"update"``) are decided before it and
-sent in it; posting happens after it, in a guarded lazy listener.
+sent in it; posting happens after it (``bot.listeners.after_ack``), and only when there is
+something to post.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.errors import UserFacingError, guarded
 from bot.ids import Callback
+from bot.listeners.after_ack import AfterAck
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
 from bot.views import health as health_views
@@ -76,6 +78,21 @@ def register(app: App, deps: Deps) -> None:
         ack(response_action="update", view=notices.info_modal(
             ":white_check_mark: Health check set up: " + health.describe(hc)))
 
-    app.view(Callback.INTAKE.value)(ack=ack_intake, lazy=[guarded(post_intake)])
+    later = AfterAck(app)
+    post_safely, report_safely = guarded(post_intake), guarded(report_checkin)
+
+    def on_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                  context: BoltContext, client: WebClient) -> None:
+        ack_intake(ack, body, view, context)
+        if context.get("assessment_id"):  # the last step: post after the ack
+            later.run(post_safely, client=client, body=body, view=view, context=context)
+
+    def on_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                   context: BoltContext, client: WebClient) -> None:
+        ack_checkin(ack, body, view, context)
+        if context.get("checkin_id"):
+            later.run(report_safely, client=client, body=body, context=context)
+
+    app.view(Callback.INTAKE.value)(on_intake)
     app.view(Callback.HEALTHCHECK_SETUP.value)(ack_health_setup)
-    app.view(Callback.CHECKIN.value)(ack=ack_checkin, lazy=[guarded(report_checkin)])
+    app.view(Callback.CHECKIN.value)(on_checkin)
