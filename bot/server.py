@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
+
+from bot.slack_request import BoltRequestHandler, SlackRequestHandler
 
 log = logging.getLogger("bot.http")
 
@@ -27,15 +28,19 @@ StartResponse = Callable[..., Any]
 
 
 class WsgiApp:
-    def __init__(self, app: App, ready_check: Callable[[], bool] | None = None) -> None:
-        self._bolt = SlackRequestHandler(app, path="/slack/events")
+    def __init__(self, app: App, ready_check: Callable[[], bool] | None = None, *,
+                 handler: type[SlackRequestHandler] = BoltRequestHandler) -> None:
+        self._bolt = handler(app, path="/slack/events")
         self._ready_check = ready_check
+        # an app that logs each request it dispatches (LoggedApp) needs no second line here
+        self._app_logs = bool(getattr(app, "logs_requests", False))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         status_holder: list[str] = []
+        logged = False
 
         def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             status_holder.append(status)
@@ -54,19 +59,24 @@ class WsgiApp:
                 return _json(_start, "413 Payload Too Large", {"ok": False,
                                                               "error": "body too large"})
             try:
-                return self._bolt(environ, _start)
+                response = self._bolt(environ, _start)
+                # Bolt's dispatch logged this one (bot.requests: kind, team, user, what,
+                # status, latency); a second line per Slack request would only cost time
+                logged = self._app_logs and path == "/slack/events" and method == "POST"
+                return response
             except (ValueError, AttributeError, TypeError, KeyError):
                 # a body Bolt cannot make sense of (malformed JSON, a list for a payload)
                 log.warning("refused a request whose body does not parse")
                 return _json(_start, "400 Bad Request", {"ok": False, "error": "bad request"})
         finally:
-            log.info(
-                "http %s %s %s %.1fms",
-                method,
-                path,
-                (status_holder[0].split(" ", 1)[0] if status_holder else "-"),
-                (time.perf_counter() - started) * 1000,
-            )
+            if not logged:
+                log.info(
+                    "http %s %s %s %.1fms",
+                    method,
+                    path,
+                    (status_holder[0].split(" ", 1)[0] if status_holder else "-"),
+                    (time.perf_counter() - started) * 1000,
+                )
 
 
 def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:

@@ -46,6 +46,8 @@ class LoggedApp(App):
     """Bolt's ``App``, logging one line for every request it dispatches: from the start of
     signature verification to the ack response (lazy work after the ack is not included)."""
 
+    logs_requests = True  # bot.server.WsgiApp then writes no access line of its own
+
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
         status: int | None = None
