@@ -1,4 +1,5 @@
-"""The baseline: a bare Bolt app with one /engagement command that acks and opens a modal.
+"""The baseline: a bare Bolt app with one /engagement command that acks and opens a modal,
+and one view_submission handler that acks with the next (one-block) view.
 
 Same Bolt mode (process_before_response with a lazy listener) and the same HTTP server
 (waitress, same thread count) as the product, so the ratio measures what our code adds.
@@ -30,6 +31,10 @@ VIEW = {
 }
 
 
+NEXT_VIEW = {**VIEW, "callback_id": "bare_next",
+             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "next"}}]}
+
+
 def create_bare_app(*, token: str, signing_secret: str, api_url: str) -> App:
     app = App(client=WebClient(token=token, base_url=api_url), signing_secret=signing_secret,
               process_before_response=True, token_verification_enabled=False)
@@ -41,10 +46,17 @@ def create_bare_app(*, token: str, signing_secret: str, api_url: str) -> App:
         client.views_open(trigger_id=body["trigger_id"], view=VIEW)
 
     app.command("/engagement")(ack=ack_command, lazy=[open_modal])
+
+    def next_step(ack: Ack) -> None:  # a modal step submitted: show the next one
+        ack(response_action="update", view=NEXT_VIEW)
+
+    app.view("bare")(next_step)
     return app
 
 
 def main() -> None:
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
     from bot.runtime import configure_logging, wait_for_signal
     from bot.server import HttpServer, WsgiApp
     from bot.settings import Settings
@@ -58,7 +70,9 @@ def main() -> None:
     app = create_bare_app(token=os.environ["SLACK_BOT_TOKEN"],
                           signing_secret=os.environ["SLACK_SIGNING_SECRET"],
                           api_url=os.environ["SLACK_API_URL"])
-    server = HttpServer(WsgiApp(app), host="127.0.0.1", port=args.port, threads=args.threads)
+    # Bolt's own WSGI adapter (the product uses its faster request parser)
+    server = HttpServer(WsgiApp(app, handler=SlackRequestHandler), host="127.0.0.1",
+                        port=args.port, threads=args.threads)
     logging.getLogger("bench").info("bare app on %s (%d threads)", server.url, args.threads)
     server.start()
     wait_for_signal()

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import gc
 import http.client
+import json
 import os
 import platform
 import sys
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -73,10 +75,32 @@ def post(port: int, body: bytes, headers: dict[str, str]) -> int:
         conn.close()
 
 
-def load(app: AppProcess, fake: FakeSlack, *, concurrency: int, count: int
-         ) -> dict[str, Any]:
-    """Send at most `count` signed /engagement commands to `app`, `concurrency` at a time,
-    for at most MAX_SECONDS_PER_RUN; then wait (bounded) for their views.open calls."""
+Request = Callable[[str], tuple[bytes, dict[str, str]]]
+
+
+def command_request(trigger: str) -> tuple[bytes, dict[str, str]]:
+    return signed_command(SECRET, trigger)
+
+
+def signed_interaction(payload: dict[str, Any]) -> Request:
+    """An interaction request (``payload=<json>``), signed afresh each time it is sent."""
+    body = urlencode({"payload": json.dumps(payload)})
+
+    def make(_trigger: str) -> tuple[bytes, dict[str, str]]:
+        ts = str(int(time.time()))
+        return body.encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                               "X-Slack-Request-Timestamp": ts,
+                               "X-Slack-Signature": signature(SECRET, ts, body)}
+
+    return make
+
+
+def load(app: AppProcess, fake: FakeSlack, *, concurrency: int, count: int,
+         request: Request = command_request) -> dict[str, Any]:
+    """Send at most `count` signed requests (by default /engagement commands) to `app`,
+    `concurrency` at a time, for at most MAX_SECONDS_PER_RUN; then wait (bounded) for the
+    views.open calls of the commands' trigger_ids."""
+    opens_expected = request is command_request
     sent: dict[str, float] = {}
     acks: list[float] = []
     errors = [0]
@@ -87,7 +111,7 @@ def load(app: AppProcess, fake: FakeSlack, *, concurrency: int, count: int
         if time.monotonic() > deadline:
             return
         trigger = f"{i}.{uuid.uuid4().hex}"
-        body, headers = signed_command(SECRET, trigger)
+        body, headers = request(trigger)
         start = time.monotonic()
         with lock:
             sent[trigger] = start
@@ -110,8 +134,9 @@ def load(app: AppProcess, fake: FakeSlack, *, concurrency: int, count: int
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, range(count)))
     wall = time.monotonic() - began
-    with contextlib.suppress(AssertionError):  # bounded wait for the views.open calls
-        fake.wait_for("views.open", count=len(acks), timeout=30)
+    if opens_expected:
+        with contextlib.suppress(AssertionError):  # bounded wait for the views.open calls
+            fake.wait_for("views.open", count=len(acks), timeout=30)
     cpu = app.cpu_seconds() - cpu0
     own = time.process_time() - own0  # load generator + fake Slack
     opens = [c.received_at - sent[c.args["trigger_id"]] for c in fake.calls_to("views.open")
@@ -136,6 +161,60 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, float]:
         "bench_cpu_ms": sum(r["own_cpu"] for r in runs) / n * 1000 if n else float("nan"),
         "log_per_req": sum(r["log_lines"] for r in runs) / n if n else float("nan"),
     }
+
+
+def submissions(apps: dict[str, AppProcess], fake: FakeSlack) -> dict[str, Request]:
+    """Each app's first modal step, submitted with valid answers: the view as the fake
+    recorded it when the app opened it, filled in as a person would."""
+    import yaml
+
+    from tests.e2e.flow import answers_by_step
+    from tests.fakeslack.client import fill, view_submission_payload
+
+    opened: dict[str, dict[str, Any]] = {}
+    for name, app in apps.items():
+        load(app, fake, concurrency=1, count=1)  # one /engagement: the modal it opens
+        opened[name] = fake.calls_to("views.open")[-1].response["view"]
+    scenario = yaml.safe_load((REPO.parent / "shared/scenarios/01_wants_hands_needs_owner.yaml")
+                              .read_text())
+    scenario.pop("expect")
+    step0 = answers_by_step(scenario)[0]
+    bot_view = opened["bot"]
+    return {
+        "bare": signed_interaction(view_submission_payload(
+            opened["bare"], {}, user_id="U1", team_id="T1")),
+        "bot": signed_interaction(view_submission_payload(
+            bot_view, fill(bot_view, step0), user_id="U1", team_id="T1")),
+    }
+
+
+def bench_interactions(apps: dict[str, AppProcess], fake: FakeSlack, counts: dict[int, int],
+                       rounds: int) -> list[str]:
+    """A modal step submitted (``view_submission``): the product validates the step and
+    answers with the next one (``response_action: update``); bare Bolt acks with an update
+    to a one-block view. Same rounds and pooling as the commands."""
+    requests = submissions(apps, fake)
+    lines = ["## Interactions: view_submission of the first modal step, ack (ms)",
+             f"{'c':>3} {'app':>5} {'n':>5} {'req/s':>8} {'ack p50':>8} {'p95':>7} "
+             f"{'p99':>7} {'max':>7} {'cpu/req':>8}"]
+    for c, n in counts.items():
+        runs: dict[str, list[dict[str, Any]]] = {"bare": [], "bot": []}
+        for rnd in range(rounds):
+            for name in ("bare", "bot") if rnd % 2 == 0 else ("bot", "bare"):
+                runs[name].append(load(apps[name], fake, concurrency=c, count=n,
+                                       request=requests[name]))
+        results = {name: summarize(r) for name, r in runs.items()}
+        for name, r in results.items():
+            lines.append(f"{c:>3} {name:>5} {r['n']:>5} {r['rps']:>8.0f} {r['ack_p50']:>8.2f} "
+                         f"{r['ack_p95']:>7.2f} {r['ack_p99']:>7.2f} {r['ack_max']:>7.2f} "
+                         f"{r['cpu_ms']:>8.2f}"
+                         + (f"  ({r['errors']} errors)" if r["errors"] else ""))
+        b, p = results["bare"], results["bot"]
+        lines.append(f"{c:>3} ratio bot/bare: req/s {p['rps'] / b['rps']:.2f}x, "
+                     f"ack p99 {p['ack_p99'] / b['ack_p99']:.2f}x, "
+                     f"cpu/req {p['cpu_ms'] / b['cpu_ms']:.2f}x")
+        print("\n".join(lines[-3:]), file=sys.stderr, flush=True)
+    return lines
 
 
 def bench_http(quick: bool) -> list[str]:
@@ -196,6 +275,7 @@ def bench_http(quick: bool) -> list[str]:
                 lines.append(f"{c:>3} single rounds: req/s {rps[0]:.2f}x..{rps[-1]:.2f}x, "
                              f"open p99 {opn[0]:.2f}x..{opn[-1]:.2f}x")
                 print("\n".join(lines[-4:]), file=sys.stderr, flush=True)
+            lines += bench_interactions(apps, fake, counts, rounds)
         finally:
             for app in apps.values():
                 app.stop()
