@@ -163,37 +163,32 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-def submissions(apps: dict[str, AppProcess], fake: FakeSlack) -> dict[str, Request]:
-    """Each app's first modal step, submitted with valid answers: the view as the fake
-    recorded it when the app opened it, filled in as a person would."""
+def submission(app: AppProcess, fake: FakeSlack) -> Request:
+    """The product's first modal step, submitted with valid answers: the view as the fake
+    recorded it when the product opened it, filled in as a person would. Both apps get
+    this same payload (Slack sends the whole view back with every submission)."""
     import yaml
 
     from tests.e2e.flow import answers_by_step
     from tests.fakeslack.client import fill, view_submission_payload
 
-    opened: dict[str, dict[str, Any]] = {}
-    for name, app in apps.items():
-        load(app, fake, concurrency=1, count=1)  # one /engagement: the modal it opens
-        opened[name] = fake.calls_to("views.open")[-1].response["view"]
+    load(app, fake, concurrency=1, count=1)  # one /engagement: the modal it opens
+    view = fake.calls_to("views.open")[-1].response["view"]
     scenario = yaml.safe_load((REPO.parent / "shared/scenarios/01_wants_hands_needs_owner.yaml")
                               .read_text())
     scenario.pop("expect")
     step0 = answers_by_step(scenario)[0]
-    bot_view = opened["bot"]
-    return {
-        "bare": signed_interaction(view_submission_payload(
-            opened["bare"], {}, user_id="U1", team_id="T1")),
-        "bot": signed_interaction(view_submission_payload(
-            bot_view, fill(bot_view, step0), user_id="U1", team_id="T1")),
-    }
+    return signed_interaction(view_submission_payload(view, fill(view, step0), user_id="U1",
+                                                      team_id="T1"))
 
 
 def bench_interactions(apps: dict[str, AppProcess], fake: FakeSlack, counts: dict[int, int],
                        rounds: int) -> list[str]:
-    """A modal step submitted (``view_submission``): the product validates the step and
-    answers with the next one (``response_action: update``); bare Bolt acks with an update
-    to a one-block view. Same rounds and pooling as the commands."""
-    requests = submissions(apps, fake)
+    """A modal step submitted (``view_submission``, the same ~8 KB payload to both): the
+    product validates the step and answers with the next one (``response_action:
+    update``); bare Bolt acks with an update echoing the view. Same rounds and pooling as
+    the commands."""
+    request = submission(apps["bot"], fake)
     lines = ["## Interactions: view_submission of the first modal step, ack (ms)",
              f"{'c':>3} {'app':>5} {'n':>5} {'req/s':>8} {'ack p50':>8} {'p95':>7} "
              f"{'p99':>7} {'max':>7} {'cpu/req':>8}"]
@@ -202,7 +197,7 @@ def bench_interactions(apps: dict[str, AppProcess], fake: FakeSlack, counts: dic
         for rnd in range(rounds):
             for name in ("bare", "bot") if rnd % 2 == 0 else ("bot", "bare"):
                 runs[name].append(load(apps[name], fake, concurrency=c, count=n,
-                                       request=requests[name]))
+                                       request=request))
         results = {name: summarize(r) for name, r in runs.items()}
         for name, r in results.items():
             lines.append(f"{c:>3} {name:>5} {r['n']:>5} {r['rps']:>8.0f} {r['ack_p50']:>8.2f} "
