@@ -51,16 +51,19 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-def signed_command(secret: str, trigger_id: str) -> tuple[bytes, dict[str, str]]:
-    """A /engagement slash command (no text: opens the questionnaire), signed as Slack
-    signs it: v0 HMAC-SHA256 over ``v0:<timestamp>:<body>`` with the signing secret."""
-    fields = command_fields("", user_id="U1", channel_id="C1", team_id="T1",
-                            trigger_id=trigger_id)
-    body = urlencode(fields)
+def signed(body: str, secret: str = SECRET) -> tuple[bytes, dict[str, str]]:
+    """A form-encoded request signed as Slack signs it: v0 HMAC-SHA256 over
+    ``v0:<timestamp>:<body>`` with the signing secret, timestamped now."""
     ts = str(int(time.time()))
     return body.encode(), {"Content-Type": "application/x-www-form-urlencoded",
                            "X-Slack-Request-Timestamp": ts,
                            "X-Slack-Signature": signature(secret, ts, body)}
+
+
+def signed_command(secret: str, trigger_id: str) -> tuple[bytes, dict[str, str]]:
+    """A /engagement slash command (no text: opens the questionnaire), signed."""
+    return signed(urlencode(command_fields("", user_id="U1", channel_id="C1", team_id="T1",
+                                           trigger_id=trigger_id)), secret)
 
 
 def post(port: int, body: bytes, headers: dict[str, str]) -> int:
@@ -85,14 +88,7 @@ def command_request(trigger: str) -> tuple[bytes, dict[str, str]]:
 def signed_interaction(payload: dict[str, Any]) -> Request:
     """An interaction request (``payload=<json>``), signed afresh each time it is sent."""
     body = urlencode({"payload": json.dumps(payload)})
-
-    def make(_trigger: str) -> tuple[bytes, dict[str, str]]:
-        ts = str(int(time.time()))
-        return body.encode(), {"Content-Type": "application/x-www-form-urlencoded",
-                               "X-Slack-Request-Timestamp": ts,
-                               "X-Slack-Signature": signature(SECRET, ts, body)}
-
-    return make
+    return lambda _trigger: signed(body)
 
 
 def load(app: AppProcess, fake: FakeSlack, *, concurrency: int, count: int,
@@ -390,10 +386,7 @@ def bench_memory(quick: bool) -> list[str]:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 time.sleep(0.5)
-                with open(f"/proc/{proc.pid}/status") as fh:
-                    for line in fh:
-                        if line.startswith("VmHWM:"):
-                            peak = int(line.split()[1]) // 1024
+                peak = max(peak, procs.peak_rss_mb(proc.pid))
                 with make_engine(url).connect() as conn:
                     from sqlalchemy import text
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.procs import cpu_seconds, peak_rss_mb
 from tests.support.harness import SECRET, TOKEN
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,27 +72,6 @@ def _left(url: str) -> int:
     return int(row[0])
 
 
-def _peak_mb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process (Linux /proc)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return float("nan")
-
-
 def run(n: int, channels: int, workers: int, threads: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/sched.db"
@@ -120,12 +100,12 @@ def run(n: int, channels: int, workers: int, threads: int) -> dict[str, Any]:
         try:
             while time.monotonic() < deadline:
                 time.sleep(0.25)
-                peaks = [max(p, _peak_mb(proc.pid)) for p, proc in zip(peaks, procs,
+                peaks = [max(p, peak_rss_mb(proc.pid)) for p, proc in zip(peaks, procs,
                                                                         strict=True)]
                 if _left(url) == 0:
                     break
             wall = time.monotonic() - started
-            cpu = [_cpu_seconds(proc.pid) for proc in procs]
+            cpu = [cpu_seconds(proc.pid) for proc in procs]
             with urllib.request.urlopen(base_url.replace("/api/", "/_fake/summary")) as resp:
                 summary = json.loads(resp.read())
         finally:

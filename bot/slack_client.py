@@ -55,12 +55,11 @@ class KeepAliveWebClient(WebClient):
 
     @classmethod
     def like(cls, client: WebClient, *, token: str | None = None) -> KeepAliveWebClient:
-        """A keep-alive copy of ``client`` (same base URL, timeout, retry handlers)."""
-        copy = cls(token=token if token is not None else client.token,
+        """A keep-alive copy of ``client`` (same base URL, timeout, retry handlers, logger)."""
+        return cls(token=token if token is not None else client.token,
                    base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
                    proxy=client.proxy, headers=dict(client.headers),
-                   retry_handlers=list(client.retry_handlers))
-        return copy
+                   retry_handlers=list(client.retry_handlers), logger=client.logger)
 
     def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
         pool: dict[tuple[str, str], http.client.HTTPConnection] | None = getattr(

@@ -349,11 +349,16 @@ def release(session: Session, worker_id: str, *, now: datetime | None = None) ->
 
 
 # --------------------------------------------------------------------------- manage
-def _matching(team_id: str, statuses: Iterable[str], kind: str | None, ref_id: int | None,
+Kinds = str | tuple[str, ...]  # one job kind, or several (a check-in's post, nudge, miss)
+
+
+def _matching(team_id: str, statuses: Iterable[str], kind: Kinds | None, ref_id: int | None,
               ref_ids: Iterable[int] | None) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [Job.team_id == team_id, Job.status.in_(list(statuses))]
-    if kind is not None:
+    if isinstance(kind, str):
         conds.append(Job.kind == kind)
+    elif kind is not None:
+        conds.append(Job.kind.in_(kind))
     if ref_id is not None:
         conds.append(Job.ref_id == ref_id)
     if ref_ids is not None:
@@ -371,7 +376,7 @@ def _set_status(session: Session, conds: list[ColumnElement[bool]], status: str,
     return _rowcount(result)
 
 
-def cancel(session: Session, *, team_id: str, kind: str | None = None,
+def cancel(session: Session, *, team_id: str, kind: Kinds | None = None,
            ref_id: int | None = None, ref_ids: Iterable[int] | None = None,
            now: datetime | None = None) -> int:
     """Cancel the team's waiting (pending or paused) jobs that match. A job running right
@@ -380,7 +385,7 @@ def cancel(session: Session, *, team_id: str, kind: str | None = None,
                        CANCELLED, now)
 
 
-def pause(session: Session, *, team_id: str, kind: str | None = None,
+def pause(session: Session, *, team_id: str, kind: Kinds | None = None,
           ref_id: int | None = None, ref_ids: Iterable[int] | None = None,
           now: datetime | None = None) -> int:
     """Hold the team's pending jobs that match (all of them if no filter) until resumed."""
@@ -388,7 +393,7 @@ def pause(session: Session, *, team_id: str, kind: str | None = None,
                        PAUSED, now)
 
 
-def resume(session: Session, *, team_id: str, kind: str | None = None,
+def resume(session: Session, *, team_id: str, kind: Kinds | None = None,
            ref_id: int | None = None, ref_ids: Iterable[int] | None = None,
            now: datetime | None = None) -> int:
     """Paused jobs become pending again with their original ``due_at``: those that fell due

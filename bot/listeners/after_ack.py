@@ -36,9 +36,7 @@ def keepalive_clients(base: WebClient) -> Callable[[str | None], WebClient]:
 
     @functools.lru_cache(maxsize=MAX_CLIENTS)
     def for_token(token: str | None) -> WebClient:
-        return KeepAliveWebClient(token=token, base_url=base.base_url, timeout=base.timeout,
-                                  ssl=base.ssl, proxy=base.proxy, headers=dict(base.headers),
-                                  retry_handlers=list(base.retry_handlers), logger=base.logger)
+        return KeepAliveWebClient.like(base, token=token)
 
     return for_token
 

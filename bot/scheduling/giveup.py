@@ -53,7 +53,7 @@ def checkin_post(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: st
 
 
 def health_post(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str) -> None:
-    from bot.services.health import _schedule_next
+    from bot.services.health import schedule_next
 
     occurrence = datetime.fromisoformat(str((job.payload or {}).get("at")))
     now = deps.clock()
@@ -65,7 +65,7 @@ def health_post(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str
             m.HealthRun.health_check_id == hc.id, m.HealthRun.scheduled_for == occurrence))
         if run is not None and run.message_ts is None:
             run.status = "failed"
-        _schedule_next(session, hc, after=max(now, occurrence), now=now)  # keep the cadence
+        schedule_next(session, hc, after=max(now, occurrence), now=now)  # keep the cadence
         creator, channel = hc.creator_id, hc.channel_id
     dm(client, creator, text=(
         f":warning: I could not post this week's health check in <#{channel}> "

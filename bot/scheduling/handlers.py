@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from bot.db import queue
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable
 from bot.scheduling.pacing import ChannelPacer
-from bot.services.slack_io import post_message
+from bot.services.slack_io import find_marked, marker, post_message
 from bot.views import followups as fu_views
 
 log = logging.getLogger(__name__)
@@ -156,17 +155,16 @@ def checkin_post(ctx: JobContext) -> Record | None:
         raise PermanentFailure("the recommendation was never posted")
     channel, thread = target.channel, target.thread
     ctx.use_channel(channel)
-    marker = {"event_type": "engagement_checkin",
-              "event_payload": {"checkin_id": target.checkin_id}}
-    already = _find_posted(ctx, channel, thread, marker) if ctx.job.is_retry else None
+    mark = marker("engagement_checkin", checkin_id=target.checkin_id)
+    found = find_marked(ctx.client, channel, mark, thread=thread) if ctx.job.is_retry else None
     late_by = max(ctx.now - target.due_at, ctx.job.late_by)
     message = fu_views.checkin_message(owner_id=target.owner, checkin_id=target.checkin_id,
                                        seq=target.seq, of_total=target.total,
                                        engagement=target.engagement,
                                        late_note=_late_note(late_by))
     try:
-        resp = already or post_message(ctx.client, channel, thread_ts=thread,
-                                       metadata=marker, **message)
+        resp = {"ts": found} if found else post_message(ctx.client, channel, thread_ts=thread,
+                                                        metadata=mark, **message)
     except ChannelUnavailable as exc:
         _pause_for_channel(ctx, target.assessment_id, target.owner, exc)
         raise PermanentFailure(exc.reason, told=True) from exc
@@ -191,23 +189,6 @@ CHECKIN_POSTED = (
 )
 
 
-def _find_posted(ctx: JobContext, channel: str, thread: str, marker: dict[str, Any]
-                 ) -> dict[str, Any] | None:
-    """A retried job may have posted before its worker died: look for our marker in the
-    thread so a crash between posting and recording never shows the message twice."""
-    try:
-        replies = ctx.client.conversations_replies(channel=channel, ts=thread, limit=200,
-                                                   include_all_metadata=True)
-    except SlackApiError:
-        return None
-    for msg in replies.get("messages") or []:
-        meta = msg.get("metadata") or {}
-        if (meta.get("event_type") == marker["event_type"]
-                and meta.get("event_payload") == marker["event_payload"]):
-            return {"ts": msg.get("ts")}
-    return None
-
-
 def checkin_nudge(ctx: JobContext) -> None:
     deps = ctx.deps
     with deps.sessions() as session:
@@ -222,10 +203,10 @@ def checkin_nudge(ctx: JobContext) -> None:
     # a posted check-in is a reply: checkin_post refuses to post one without a thread
     assert thread is not None
     ctx.use_channel(channel)
-    marker = {"event_type": "engagement_nudge", "event_payload": {"checkin_id": checkin_id}}
+    mark = marker("engagement_nudge", checkin_id=checkin_id)
     try:
-        if not (ctx.job.is_retry and _find_posted(ctx, channel, thread, marker)):
-            post_message(ctx.client, channel, thread_ts=thread, metadata=marker,
+        if not (ctx.job.is_retry and find_marked(ctx.client, channel, mark, thread=thread)):
+            post_message(ctx.client, channel, thread_ts=thread, metadata=mark,
                          **fu_views.nudge_message(owner_id=owner, checkin_id=checkin_id))
     except ChannelUnavailable as exc:
         raise PermanentFailure(exc.reason) from exc

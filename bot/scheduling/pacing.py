@@ -15,8 +15,9 @@ the time its turn comes, and waits for it in the queue (``Deferred``), not in a 
   push the rest of its channel's line back by as much: up to ``absorb`` of lateness is taken
   out of the next interval, so a busy channel keeps its timetable instead of drifting.
 
-It is per process: two workers pace independently, and Slack's 429 (handled by the runner)
-remains the backstop. Times come from the caller; nothing here reads the clock.
+It is per process: one worker leads the scheduler at a time (``bot.db.leader``), so its
+pacer sees every post; Slack's 429 (handled by the runner) remains the backstop. Times come
+from the caller; nothing here reads the clock.
 """
 
 from __future__ import annotations

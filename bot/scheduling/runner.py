@@ -63,7 +63,7 @@ class _SkipBusyTick(logging.Filter):
 
 
 _SKIP_BUSY_TICK = _SkipBusyTick()
-# Slack: about one message per second per channel; 25 ms of margin for network jitter
+# Slack: about one message per second per channel; 30 ms of margin for network jitter
 CHANNEL_INTERVAL = timedelta(seconds=1.03)
 # Claim jobs falling due this soon, and start each at its due time: a paced channel's next
 # turn is then taken on time instead of when a tick next comes round (which, in a busy
@@ -167,15 +167,15 @@ class SchedulerRunner:
         log.info("scheduler stopped; released %s claimed job(s)", released)
 
     # ------------------------------------------------------------------ leadership
-    def leading(self, *, force: bool = False) -> bool:
+    def leading(self) -> bool:
         """Does this process drive the scheduler? Takes or renews the lease when it is a
-        third of the way to running out (or ``force``): any progress keeps it, so a worker
-        busy with a long batch is not mistaken for a dead one, and a hung one loses it."""
+        third of the way to running out: any progress keeps it, so a worker busy with a
+        long batch is not mistaken for a dead one, and a hung one loses it."""
         if not self._leader_mode:
             return True
         now = self.deps.clock()
         with self._leader_lock:
-            if not force and self._leading and self._renew_at and now < self._renew_at:
+            if self._leading and self._renew_at and now < self._renew_at:
                 return True
             was = self._leading
             try:

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -22,7 +21,15 @@ from bot.db import queue
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable, NotFound
 from bot.services import intake as intake_service
-from bot.services.slack_io import dm, permalink, post_message, slack_error
+from bot.services.slack_io import (
+    dm,
+    find_marked,
+    marked,
+    marker,
+    permalink,
+    post_message,
+    slack_error,
+)
 from bot.views import recommendation as rec_views
 from bot.views.metadata import IntakeState
 from triage import assess, parse_intake
@@ -105,12 +112,6 @@ def status_line(row: m.Assessment) -> str:
 
 PARENT_EVENT = "engagement_assessment"
 REPLY_EVENT = "engagement_reply"
-# what a call that never got an answer raises (timeout, reset after the retries)
-NO_ANSWER = (TimeoutError, OSError, URLError)
-
-
-def _marker(event_type: str, **payload: Any) -> dict[str, Any]:
-    return {"event_type": event_type, "event_payload": payload}
 
 
 def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
@@ -126,13 +127,13 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
     retrying = row.post_error is not None
     try:
         if not row.message_ts:
-            marker = _marker(PARENT_EVENT, assessment_id=row.id)
-            ts = _find_parent(client, channel, marker) if retrying else None
+            mark = marker(PARENT_EVENT, assessment_id=row.id)
+            ts = find_marked(client, channel, mark) if retrying else None
             if ts is None:
                 parent = rec_views.parent_message(verdict, owner_id=row.user_id,
                                                   assessment_id=row.id,
                                                   status_line=status_line(row))
-                ts = str(post_message(client, channel, metadata=marker, **parent)["ts"])
+                ts = str(post_message(client, channel, metadata=mark, **parent)["ts"])
             link = permalink(client, channel, ts)
             with deps.sessions.begin() as session:
                 db_row = session.get(m.Assessment, row.id)
@@ -151,7 +152,7 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
                 continue
             if index not in done:
                 post_message(client, channel, thread_ts=row.message_ts,
-                             metadata=_marker(REPLY_EVENT, assessment_id=row.id, reply=index),
+                             metadata=marker(REPLY_EVENT, assessment_id=row.id, reply=index),
                              **reply)
             with deps.sessions.begin() as session:
                 db_row = session.get(m.Assessment, row.id)
@@ -171,7 +172,7 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
         return PostResult(row.id, ok=False, channel_id=channel,
                           problem="Slack did not accept the message "
                           f"({slack_error(exc)}). Your answers are saved; try again.")
-    except NO_ANSWER as exc:
+    except OSError as exc:  # no answer: a timeout, or a reset after the client's retries
         _mark_failed(deps, row.id, f"no answer: {type(exc).__name__}")
         log.warning("posting assessment %s: no answer from Slack (%s)", row.id,
                     type(exc).__name__)
@@ -183,42 +184,15 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
     return PostResult(row.id, ok=True, channel_id=channel, permalink=row.permalink)
 
 
-def _find_parent(client: WebClient, channel: str, marker: dict[str, Any]) -> str | None:
-    """The ts of a recent top-level message carrying ``marker`` (an earlier attempt). None
-    also when the channel cannot be read: posting then beats never posting."""
-    try:
-        resp = client.conversations_history(channel=channel, limit=100,
-                                            include_all_metadata=True)
-    except SlackApiError as exc:
-        log.warning("could not look for an earlier post in %s: %s", channel, slack_error(exc))
-        return None
-    for msg in resp.get("messages") or []:
-        meta = msg.get("metadata") or {}
-        if (meta.get("event_type") == marker["event_type"]
-                and meta.get("event_payload") == marker["event_payload"]):
-            return str(msg.get("ts"))
-    return None
-
-
 def _replies_found(client: WebClient, channel: str, thread: str | None, assessment_id: int
                    ) -> set[int]:
     """Which of the thread replies an earlier attempt did post (by their markers)."""
     if not thread:
         return set()
-    try:
-        resp = client.conversations_replies(channel=channel, ts=thread, limit=200,
-                                            include_all_metadata=True)
-    except SlackApiError as exc:
-        log.warning("could not read the thread in %s: %s", channel, slack_error(exc))
-        return set()
-    found = set()
-    for msg in resp.get("messages") or []:
-        meta = msg.get("metadata") or {}
-        payload = meta.get("event_payload") or {}
-        if (meta.get("event_type") == REPLY_EVENT
-                and payload.get("assessment_id") == assessment_id):
-            found.add(int(payload.get("reply", -1)))
-    return found
+    return {int(found["event_payload"].get("reply", -1))
+            for found in marked(client, channel, thread=thread)
+            if found.get("event_type") == REPLY_EVENT
+            and (found.get("event_payload") or {}).get("assessment_id") == assessment_id}
 
 
 def _mark_failed(deps: Deps, assessment_id: int, error: str) -> None:

@@ -219,8 +219,7 @@ def resume(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin
         a.followups_status = "active"
         ids = list(session.scalars(select(m.Checkin.id).where(
             m.Checkin.assessment_id == a.id)))
-        for kind in CHECKIN_JOBS:
-            queue.resume(session, team_id=team_id, kind=kind, ref_ids=ids, now=now)
+        queue.resume(session, team_id=team_id, kind=CHECKIN_JOBS, ref_ids=ids, now=now)
         rearmed = rearm(session, team_id, a.id, now=now)
     if rearmed:
         log.info("assessment %s resumed by %s: check-in(s) %s re-armed", ref.assessment_id,
@@ -268,8 +267,8 @@ def rearm(session: Any, team_id: str, assessment_id: int, *, now: datetime) -> l
 def cancel_jobs(session: Any, team_id: str, checkin_ids: list[int], *,
                 now: datetime | None = None) -> int:
     """Cancel the waiting jobs of these check-ins (and only theirs: kinds named)."""
-    return sum(queue.cancel(session, team_id=team_id, kind=kind, ref_ids=checkin_ids, now=now)
-               for kind in CHECKIN_JOBS)
+    return queue.cancel(session, team_id=team_id, kind=CHECKIN_JOBS, ref_ids=checkin_ids,
+                        now=now)
 
 
 def delete(client: WebClient, deps: Deps, *, team_id: str, user_id: str,

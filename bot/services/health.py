@@ -58,12 +58,12 @@ def create(deps: Deps, *, team_id: str, creator_id: str, parsed: dict[str, Any])
             anchor_at=now, created_at=now, updated_at=now)
         session.add(hc)
         session.flush()
-        _schedule_next(session, hc, after=now, now=now)
+        schedule_next(session, hc, after=now, now=now)
         session.expunge(hc)
         return hc
 
 
-def _schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: datetime
+def schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: datetime
                    ) -> None:
     """One job per occurrence: keyed by its time, so scheduling it twice is a no-op."""
     due = next_run(after, cadence=hc.cadence, weekday=hc.weekday, local_time=hc.local_time,
@@ -128,7 +128,7 @@ def change(client: WebClient, deps: Deps, *, team_id: str, channel_id: str, user
                 queue.cancel(session, team_id=team_id, kind="health_post", ref_ids=[hc.id])
             elif verb == "resume" and hc.status == "paused":
                 hc.status = "active"
-                _schedule_next(session, hc, after=now, now=now)
+                schedule_next(session, hc, after=now, now=now)
             elif verb == "stop":
                 hc.status = "stopped"
                 queue.cancel(session, team_id=team_id, kind="health_post", ref_ids=[hc.id])
@@ -200,7 +200,7 @@ def summarize(answers: list[tuple[str, str, str]], previous: dict[str, Any] | No
 
 def post_run(ctx: Any) -> None:
     """Job ``health_post``: post the run, schedule its closing and the next run."""
-    from bot.services.slack_io import post_message
+    from bot.services.slack_io import find_marked, marker, post_message
 
     deps, now = ctx.deps, ctx.now
     # the occurrence this job is for (its due_at moves when a retry is scheduled)
@@ -229,14 +229,13 @@ def post_run(ctx: Any) -> None:
     ctx.use_channel(channel)
     from bot.errors import ChannelUnavailable
     from bot.scheduling.handlers import PermanentFailure
-    from bot.services.assessments import _find_parent
 
     # a retry may follow a post Slack took but answered too late: look for it first
-    marker = {"event_type": "engagement_health_run", "event_payload": {"run_id": run_id}}
+    mark = marker("engagement_health_run", run_id=run_id)
     try:
-        found = _find_parent(ctx.client, channel, marker) if ctx.job.is_retry else None
+        found = find_marked(ctx.client, channel, mark) if ctx.job.is_retry else None
         resp = {"ts": found} if found else post_message(
-            ctx.client, channel, metadata=marker, **hv.run_message(
+            ctx.client, channel, metadata=mark, **hv.run_message(
                 run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
     except ChannelUnavailable as exc:
         _pause_for_channel(ctx, exc)
@@ -249,7 +248,7 @@ def post_run(ctx: Any) -> None:
             str(resp["ts"]), now, closes, "open")
         queue.enqueue(session, team_id=hc.team_id, kind="health_close", due_at=closes,
                       idempotency_key=f"health_close:{run_id}", ref_id=run_id, now=now)
-        _schedule_next(session, hc, after=max(now, occurrence), now=now)
+        schedule_next(session, hc, after=max(now, occurrence), now=now)
 
 
 def close_run(ctx: Any) -> None:
@@ -260,8 +259,7 @@ def close_run(ctx: Any) -> None:
     marker instead of posting it again. The chart comes after the run is marked closed, so
     a retry (which stops at "closed") never uploads it twice; a chart lost to a crash
     right then is not retried (it is an extra: the summary has the numbers)."""
-    from bot.scheduling.handlers import _find_posted
-    from bot.services.slack_io import post_message
+    from bot.services.slack_io import find_marked, marker, post_message
 
     deps = ctx.deps
     with deps.sessions.begin() as session:
@@ -281,10 +279,9 @@ def close_run(ctx: Any) -> None:
         summary, channel, ts, run_id = run.summary, run.channel_id, run.message_ts, run.id
         hc_id = hc.id
     ctx.use_channel(channel)
-    marker = {"event_type": "engagement_health_summary", "event_payload": {"run_id": run_id}}
-    already = _find_posted(ctx, channel, ts, marker) if ctx.job.is_retry and ts else None
-    if already is None:
-        post_message(ctx.client, channel, thread_ts=ts, metadata=marker,
+    mark = marker("engagement_health_summary", run_id=run_id)
+    if not (ctx.job.is_retry and ts and find_marked(ctx.client, channel, mark, thread=ts)):
+        post_message(ctx.client, channel, thread_ts=ts, metadata=mark,
                      **hv.summary_message(summary))
     with deps.sessions.begin() as session:
         run = session.get(m.HealthRun, run_id)

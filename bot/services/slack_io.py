@@ -98,3 +98,39 @@ def permalink(client: WebClient, channel: str, ts: str) -> str | None:
         return str(client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink"))
     except SlackApiError:
         return None
+
+
+# ---------------------------------------------------------------- metadata markers
+# Every post that may be retried carries a marker (message metadata). A post whose answer
+# never came may still have reached Slack; before posting again, look for the marker.
+def marker(event_type: str, **payload: Any) -> dict[str, Any]:
+    return {"event_type": event_type, "event_payload": payload}
+
+
+def marked(client: WebClient, channel: str, *, thread: str | None = None
+           ) -> list[dict[str, Any]]:
+    """The markers (metadata) of a thread's messages, or of the channel's recent top-level
+    messages, each with its ``ts``. Empty when it cannot be read: posting then beats never
+    posting."""
+    try:
+        if thread:
+            resp = client.conversations_replies(channel=channel, ts=thread, limit=200,
+                                                include_all_metadata=True)
+        else:
+            resp = client.conversations_history(channel=channel, limit=100,
+                                                include_all_metadata=True)
+    except SlackApiError as exc:
+        log.warning("could not look for earlier posts in %s: %s", channel, slack_error(exc))
+        return []
+    return [{**msg["metadata"], "ts": str(msg.get("ts"))}
+            for msg in resp.get("messages") or [] if msg.get("metadata")]
+
+
+def find_marked(client: WebClient, channel: str, wanted: dict[str, Any], *,
+                thread: str | None = None) -> str | None:
+    """The ts of the message carrying ``wanted`` (see ``marked``), or None."""
+    for found in marked(client, channel, thread=thread):
+        if (found.get("event_type") == wanted["event_type"]
+                and found.get("event_payload") == wanted["event_payload"]):
+            return str(found["ts"])
+    return None

@@ -39,9 +39,9 @@ def channel_unavailable(deps: Deps, team_id: str, channel_id: str, reason: str,
         for row in rows:
             row.followups_status = "paused"
             owners.add(row.user_id)
-            for kind in CHECKIN_JOBS:  # by kind too: a health check may share the id
-                queue.pause(session, team_id=team_id, kind=kind,
-                            ref_ids=_checkin_ids(session, row.id))
+            # by kind too: a health check may share the id
+            queue.pause(session, team_id=team_id, kind=CHECKIN_JOBS,
+                        ref_ids=_checkin_ids(session, row.id))
     if client is not None:
         problem = channel_problem(channel_id, reason).message
         for owner in sorted(owners):
@@ -60,9 +60,8 @@ def channel_available(deps: Deps, team_id: str, channel_id: str) -> None:
         now = deps.clock()
         for row in rows:
             row.followups_status = "active"
-            for kind in CHECKIN_JOBS:
-                queue.resume(session, team_id=team_id, kind=kind,
-                             ref_ids=_checkin_ids(session, row.id), now=now)
+            queue.resume(session, team_id=team_id, kind=CHECKIN_JOBS,
+                         ref_ids=_checkin_ids(session, row.id), now=now)
             rearm(session, team_id, row.id, now=now)  # the check-in whose post failed
 
 

@@ -232,14 +232,18 @@ def test_rate_limited_channel_is_deferred_not_dropped(bot: Bot) -> None:
     assert len(checkin_posts(bot)) == 1
 
 
-def test_apscheduler_drives_the_clock_and_stop_releases(fake_slack, tmp_path) -> None:
-    """The real BackgroundScheduler ticking every 50 ms; the test clock decides what is due."""
+def first_checkin_by_apscheduler(fake_slack, tmp_path, *, slack_delay: float = 0.0) -> Bot:
+    """A bot whose real BackgroundScheduler ticks every 50 ms (the test clock decides what
+    is due) until the first check-in is posted, then stops. Returns the bot, its server
+    stopped."""
     from tests.support.harness import start_bot
 
     bot = start_bot(fake_slack, f"sqlite:///{tmp_path}/s.db",
                     ENGAGEMENT_SCHEDULER_INTERVAL=0.05)
     try:
         posted(bot)
+        if slack_delay:
+            bot.fake.inject("chat.postMessage", delay=slack_delay, times=None)
         runner = bot.runner()
         runner.start()
         try:
@@ -248,10 +252,16 @@ def test_apscheduler_drives_the_clock_and_stop_releases(fake_slack, tmp_path) ->
                               predicate=lambda c: "checkin_actions" in str(c.args.get("blocks")))
         finally:
             runner.stop()
-        with bot.deps.sessions() as s:
-            assert s.query(m.Job).filter_by(status="claimed").count() == 0
     finally:
         bot.server.stop()
+    return bot
+
+
+def test_apscheduler_drives_the_clock_and_stop_releases(fake_slack, tmp_path) -> None:
+    """The real BackgroundScheduler ticking every 50 ms; the test clock decides what is due."""
+    bot = first_checkin_by_apscheduler(fake_slack, tmp_path)
+    with bot.deps.sessions() as s:
+        assert s.query(m.Job).filter_by(status="claimed").count() == 0
 
 
 def test_a_tick_longer_than_the_interval_is_not_logged_as_skipped(
@@ -260,25 +270,9 @@ def test_a_tick_longer_than_the_interval_is_not_logged_as_skipped(
     interval that it skipped a run; the worker's log stays quiet, other warnings pass."""
     import logging
 
-    from tests.support.harness import start_bot
-
-    bot = start_bot(fake_slack, f"sqlite:///{tmp_path}/s.db",
-                    ENGAGEMENT_SCHEDULER_INTERVAL=0.05)
     caplog.set_level(logging.WARNING, logger="apscheduler")
-    try:
-        posted(bot)
-        bot.fake.inject("chat.postMessage", delay=0.3, times=None)
-        runner = bot.runner()
-        runner.start()
-        try:
-            bot.clock.advance(timedelta(days=14))
-            bot.fake.wait_for("chat.postMessage",
-                              predicate=lambda c: "checkin_actions" in str(c.args.get("blocks")))
-        finally:
-            runner.stop()
-        logging.getLogger("apscheduler.scheduler").warning("something else")
-    finally:
-        bot.server.stop()
+    first_checkin_by_apscheduler(fake_slack, tmp_path, slack_delay=0.3)
+    logging.getLogger("apscheduler.scheduler").warning("something else")
     warned = [r.getMessage() for r in caplog.records if r.name.startswith("apscheduler")]
     assert warned == ["something else"]
 

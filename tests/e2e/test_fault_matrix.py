@@ -32,14 +32,32 @@ def drive(bot: Bot, runner: Any, rounds: int = 6) -> None:
         runner.tick()
 
 
+def first_post_through(bot: Bot, runner: Any, fault: dict[str, Any], *, channel: str,
+                       due_in: timedelta) -> None:
+    """The first scheduled post in ``channel`` meets ``fault``; Slack then recovers."""
+    bot.fake.inject("chat.postMessage", channel=channel, **fault)
+    bot.clock.advance(due_in)
+    runner.tick()
+    bot.fake.wait_idle()  # a slow answer lands (Slack posted it) before the retry
+    drive(bot, runner)
+
+
+def through_every_retry(bot: Bot, runner: Any, *, due_in: timedelta) -> None:
+    """The post falls due and is retried through every backoff step until given up."""
+    bot.clock.advance(due_in)
+    runner.tick()
+    drive(bot, runner, rounds=30)
+    bot.clock.advance(timedelta(hours=6))
+    runner.tick()
+
+
 def stored(bot: Bot, event_type: str) -> list[dict]:
     return [msg for msg in bot.fake.messages.values()
             if (msg.get("metadata") or {}).get("event_type") == event_type]
 
 
-def thread_of(bot: Bot, channel: str) -> list[dict]:
-    return [msg for (ch, _), msg in bot.fake.messages.items()
-            if ch == channel and msg.get("thread_ts")]
+def in_channel(bot: Bot, channel: str) -> list[dict]:
+    return [msg for (ch, _), msg in bot.fake.messages.items() if ch == channel]
 
 
 def dms_to(bot: Bot, user: str) -> list[str]:
@@ -51,13 +69,10 @@ def dms_to(bot: Bot, user: str) -> list[str]:
 def test_checkin_is_delivered_once_after_each_fault(bot: Bot, fault: str) -> None:
     posted(bot)
     runner = bot.runner()
-    bot.fake.inject("chat.postMessage", channel="C1", **FAULTS[fault])
-    bot.clock.advance(timedelta(days=14))
-    runner.tick()
-    bot.fake.wait_idle()  # a slow answer lands (Slack posted it) before the retry
-    drive(bot, runner)
+    first_post_through(bot, runner, FAULTS[fault], channel="C1", due_in=timedelta(days=14))
     assert len(stored(bot, "engagement_checkin")) == 1
-    assert len(thread_of(bot, "C1")) == 6  # the recommendation's 5 replies + the check-in
+    # the recommendation's 5 replies + the check-in
+    assert len([msg for msg in in_channel(bot, "C1") if msg.get("thread_ts")]) == 6
     with bot.deps.sessions() as s:
         job = s.query(m.Job).filter_by(kind="checkin_post").order_by(m.Job.id).first()
         assert job.status == "done"
@@ -69,13 +84,8 @@ def test_checkin_is_delivered_once_after_each_fault(bot: Bot, fault: str) -> Non
 def test_health_check_is_posted_once_after_each_fault(bot: Bot, fault: str) -> None:
     setup(bot)
     runner = bot.runner()
-    bot.fake.inject("chat.postMessage", channel="C7", **FAULTS[fault])
-    bot.clock.advance(timedelta(days=7))
-    runner.tick()
-    bot.fake.wait_idle()  # a slow answer lands (Slack posted it) before the retry
-    drive(bot, runner)
-    runs = [msg for (channel, _), msg in bot.fake.messages.items()
-            if channel == "C7" and "health_intro" in str(msg.get("blocks"))]
+    first_post_through(bot, runner, FAULTS[fault], channel="C7", due_in=timedelta(days=7))
+    runs = [msg for msg in in_channel(bot, "C7") if "health_intro" in str(msg.get("blocks"))]
     assert len(runs) == 1
 
 
@@ -84,11 +94,7 @@ def test_a_checkin_slack_never_takes_is_reported_to_its_owner_once(bot: Bot) -> 
     runner = bot.runner()
     # an error Slack's client does not retry by itself (5xx are, with real sleeps)
     bot.fake.inject("chat.postMessage", channel="C1", error="fatal_error", times=None)
-    bot.clock.advance(timedelta(days=14))
-    runner.tick()
-    drive(bot, runner, rounds=30)  # through every backoff step
-    bot.clock.advance(timedelta(hours=6))
-    runner.tick()
+    through_every_retry(bot, runner, due_in=timedelta(days=14))
     with bot.deps.sessions() as s:
         first = s.query(m.Job).filter_by(kind="checkin_post").order_by(m.Job.id).first()
         assert first.status == "failed" and first.attempts == first.max_attempts
@@ -111,11 +117,7 @@ def test_a_health_check_slack_never_takes_keeps_its_cadence_and_tells_the_creato
     setup(bot)
     runner = bot.runner()
     bot.fake.inject("chat.postMessage", channel="C7", error="internal_error", times=None)
-    bot.clock.advance(timedelta(days=7))
-    runner.tick()
-    drive(bot, runner, rounds=30)
-    bot.clock.advance(timedelta(hours=6))
-    runner.tick()
+    through_every_retry(bot, runner, due_in=timedelta(days=7))
     with bot.deps.sessions() as s:
         hc = s.query(m.HealthCheck).one()
         runs = s.query(m.HealthRun).all()

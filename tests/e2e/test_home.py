@@ -77,6 +77,14 @@ def click(bot: Bot, view: dict[str, Any], action_id: str, value: str, user: str
     return _next_home(bot, user, before)
 
 
+def older_page(bot: Bot, view: dict[str, Any], user: str) -> dict[str, Any]:
+    """Click "Older" on ``view``; the page Slack shows afterwards."""
+    before = len(homes(bot, user))
+    bot.slack.block_action(Action.HOME_OLDER, button(view, Action.HOME_OLDER)["value"],
+                           block_id="home_pages", view=view, user_id=user)
+    return _next_home(bot, user, before)
+
+
 def notice(view: dict[str, Any]) -> str:
     block = view["blocks"][1]
     assert block.get("block_id") == BlockId.HOME_NOTICE, "no notice at the top of Home"
@@ -204,11 +212,7 @@ def test_the_same_page_comes_back_after_a_click(bot: Bot) -> None:
             s.flush()
             s.add(m.Checkin(team_id="T1", assessment_id=a.id, seq=1, of_total=1,
                             due_at=now + timedelta(days=14), created_at=now))
-    first = open_home(bot, "U1")
-    before = len(homes(bot, "U1"))
-    bot.slack.block_action(Action.HOME_OLDER, button(first, Action.HOME_OLDER)["value"],
-                           block_id="home_pages", view=first, user_id="U1")
-    second = _next_home(bot, "U1", before)
+    second = older_page(bot, open_home(bot, "U1"), "U1")
     assert second["private_metadata"] == "1" and "Work 00" in str(second)
     value = button(second, Action.HOME_SNOOZE_DAY)["value"]
     after = click(bot, second, Action.HOME_SNOOZE_DAY, value, "U1")
@@ -449,11 +453,7 @@ def test_deleting_the_last_one_on_a_page_shows_the_page_before(bot: Bot) -> None
                                bottleneck_kind="capacity", model="staff_augmentation",
                                confidence=0.5, created_at=bot.clock() + timedelta(minutes=i),
                                updated_at=bot.clock()))
-    first = open_home(bot, "U1")
-    before = len(homes(bot, "U1"))
-    bot.slack.block_action(Action.HOME_OLDER, button(first, Action.HOME_OLDER)["value"],
-                           block_id="home_pages", view=first, user_id="U1")
-    second = _next_home(bot, "U1", before)
+    second = older_page(bot, open_home(bot, "U1"), "U1")
     assert second["private_metadata"] == "1" and "Work 00" in str(second)
     after = click(bot, second, Action.HOME_DELETE_ASSESSMENT,
                   button(second, Action.HOME_DELETE_ASSESSMENT)["value"], "U1")

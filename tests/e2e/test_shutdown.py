@@ -100,6 +100,17 @@ def refused(port: int) -> bool:
         return True
 
 
+def sigterm_waits_for_the_slow_call(proc: Proc, fault: Any) -> None:
+    """Once the bot is on the call ``fault`` sits on, SIGTERM: the process waits for that
+    call to finish, then exits 0."""
+    taken(fault)
+    signalled = time.monotonic()
+    proc.popen.send_signal(signal.SIGTERM)
+    code = proc.popen.wait(timeout=SLACK_DELAY + EXIT_BOUND)
+    assert code == 0, proc.log()
+    assert time.monotonic() - signalled >= SLACK_DELAY - 0.5  # it waited for the call
+
+
 def taken(fault: Any, timeout: float = 10.0) -> None:
     """Wait until the fake Slack has received the call it was told to sit on."""
     deadline = time.monotonic() + timeout
@@ -174,12 +185,7 @@ def test_sigterm_lets_the_work_after_an_ack_finish(fake_slack: FakeSlack, tmp_pa
                              response_url=fake_slack.response_url)
         fault = fake_slack.inject("views.open", delay=SLACK_DELAY)
         assert sender.command("healthcheck", channel_id="C7").status == 200
-        taken(fault)
-        signalled = time.monotonic()
-        proc.popen.send_signal(signal.SIGTERM)
-        code = proc.popen.wait(timeout=SLACK_DELAY + EXIT_BOUND)
-        assert code == 0, proc.log()
-        assert time.monotonic() - signalled >= SLACK_DELAY - 0.5  # it waited for the modal
+        sigterm_waits_for_the_slow_call(proc, fault)
         opened = fake_slack.calls_to("views.open")
         assert len(opened) == 1 and opened[0].response["view"]["callback_id"] == \
             "healthcheck_setup"

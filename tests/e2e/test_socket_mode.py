@@ -21,7 +21,7 @@ import pytest
 
 from bot.db.migrate import upgrade
 from bot.ids import Callback
-from tests.e2e.test_shutdown import Proc, env_for, taken
+from tests.e2e.test_shutdown import Proc, env_for, sigterm_waits_for_the_slow_call
 from tests.fakeslack import schemas
 from tests.fakeslack.client import command_fields, fill, view_submission_payload
 from tests.fakeslack.server import FakeSlack
@@ -206,12 +206,7 @@ def test_sigterm_lets_the_work_after_an_ack_finish(fake_slack: FakeSlack,
         fault = fake_slack.inject("views.open", delay=SLACK_DELAY)
         fields = slash(fake_slack, "")
         socket_mode.wait_for_ack(socket_mode.push_command(fields), timeout=ACK_BOUND + 2)
-        taken(fault)
-        signalled = time.monotonic()
-        proc.popen.send_signal(signal.SIGTERM)
-        code = proc.popen.wait(timeout=SLACK_DELAY + EXIT_BOUND)
-        assert code == 0, proc.log()
-        assert time.monotonic() - signalled >= SLACK_DELAY - 0.5  # it waited for the modal
+        sigterm_waits_for_the_slow_call(proc, fault)
         opened = fake_slack.calls_to("views.open")
         assert [c.args["trigger_id"] for c in opened] == [fields["trigger_id"]]
     finally:
