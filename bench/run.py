@@ -38,6 +38,7 @@ from bench.procs import AppProcess, product_web_threads  # noqa: E402
 from bench.scheduler import bench_scheduler  # noqa: E402
 from tests.fakeslack.client import command_fields, signature  # noqa: E402
 from tests.fakeslack.server import FakeSlack  # noqa: E402
+from tests.support import scenarios  # noqa: E402
 from tests.support.harness import SECRET, TOKEN, start_bot  # noqa: E402
 
 MAX_SECONDS_PER_RUN = 60.0
@@ -163,16 +164,13 @@ def submission(app: AppProcess, fake: FakeSlack) -> Request:
     """The product's first modal step, submitted with valid answers: the view as the fake
     recorded it when the product opened it, filled in as a person would. Both apps get
     this same payload (Slack sends the whole view back with every submission)."""
-    import yaml
 
     from tests.e2e.flow import answers_by_step
     from tests.fakeslack.client import fill, view_submission_payload
 
     load(app, fake, concurrency=1, count=1)  # one /engagement: the modal it opens
     view = fake.calls_to("views.open")[-1].response["view"]
-    scenario = yaml.safe_load((REPO.parent / "shared/scenarios/01_wants_hands_needs_owner.yaml")
-                              .read_text())
-    scenario.pop("expect")
+    scenario = scenarios.answers(scenarios.OWNER_GAP)
     step0 = answers_by_step(scenario)[0]
     return signed_interaction(view_submission_payload(view, fill(view, step0), user_id="U1",
                                                       team_id="T1"))
@@ -275,14 +273,11 @@ def bench_http(quick: bool) -> list[str]:
 
 def bench_submit(quick: bool) -> list[str]:
     """Final intake submission → parent + 5 thread replies posted, unloaded."""
-    import yaml
 
     from tests.e2e.flow import answers_by_step
     from tests.fakeslack.client import fill
 
-    scenario = yaml.safe_load((REPO.parent / "shared/scenarios/01_wants_hands_needs_owner.yaml")
-                              .read_text())
-    scenario.pop("expect")
+    scenario = scenarios.answers(scenarios.OWNER_GAP)
     steps = answers_by_step(scenario)
     acks, posted = [], []
     with FakeSlack(validate=False) as fake, tempfile.TemporaryDirectory() as tmp:

@@ -28,3 +28,20 @@ def test_manifest_declares_what_the_bot_uses() -> None:
     assert data["settings"]["interactivity"]["is_enabled"] is True
     scopes = set(data["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "channels:join", "im:write"} <= scopes
+
+
+def test_manifest_scopes_are_the_ones_the_bot_asks_for_in_oauth_mode() -> None:
+    from bot.settings import Settings
+
+    data = yaml.safe_load(MANIFEST.read_text())
+    asked = {s.strip() for s in Settings.model_fields["slack_scopes"].default.split(",")}
+    assert set(data["oauth_config"]["scopes"]["bot"]) == asked
+
+
+def test_manifest_over_http_needs_request_urls(tmp_path: Path) -> None:
+    data = yaml.safe_load(MANIFEST.read_text())
+    data["settings"]["socket_mode_enabled"] = False
+    bad = tmp_path / "m.yml"
+    bad.write_text(yaml.safe_dump(data))
+    with pytest.raises(BlockKitError, match="request_url"):
+        validate_manifest(bad)

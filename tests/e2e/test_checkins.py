@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import yaml
 
 from bot.db import models as m
 from tests.e2e.flow import run_intake
 from tests.fakeslack.client import fill
+from tests.support import scenarios
 from tests.support.harness import Bot
 
-SCENARIO = Path(__file__).resolve().parents[3] / "shared/scenarios/01_wants_hands_needs_owner.yaml"
+SCENARIO = scenarios.OWNER_GAP
 
 
 def posted(bot: Bot, answers: dict | None = None, channel: str = "C1") -> str:
@@ -320,7 +320,7 @@ def test_app_home_lists_assessments(bot: Bot) -> None:
     bot.slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
     home = bot.fake.wait_for("views.publish")[-1]
     view = str(home.args["view"])
-    assert home.args["user_id"] == "U1" and "Checkout revamp" in view
+    assert home.args["user_id"] == "U1" and "Subscription billing rebuild" in view
     # posted Mon 2 Mar 09:00 UTC; the first check-in is 14 days later, 16 March, after the
     # US switch to daylight time on 8 March: 09:00 UTC is 05:00 in New York
     assert "next check-in Mon 16 Mar 05:00 your time" in view
@@ -349,7 +349,7 @@ def test_history_and_export(bot: Bot, capsys, monkeypatch) -> None:
     bot.clock.advance(timedelta(days=14))
     runner.tick()
     body = bot.slack.command("history", channel_id="C1").json()
-    assert body["response_type"] == "ephemeral" and "Checkout revamp" in body["text"]
+    assert body["response_type"] == "ephemeral" and "Subscription billing rebuild" in body["text"]
     assert "mismatch" in body["text"]
     other = bot.slack.command("history", channel_id="C2").json()
     assert "No assessments" in other["text"]
@@ -398,4 +398,4 @@ def test_export_in_slack_dms_csv_and_json_of_what_you_may_see(bot: Bot) -> None:
     done = bot.fake.wait_for("files.completeUploadExternal", count=2)[-1]
     csv_text = next(bot.fake.uploads[f["id"]].decode() for f in done.args["files"]
                     if bot.fake.upload_names[f["id"]].endswith(".csv"))
-    assert "Checkout revamp" in csv_text and done.args["channel_id"].startswith("D")
+    assert "Subscription billing rebuild" in csv_text and done.args["channel_id"].startswith("D")

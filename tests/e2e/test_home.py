@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +17,10 @@ from tests.e2e.flow import run_intake
 from tests.e2e.test_checkins import checkin_posts
 from tests.e2e.test_health import run_posts
 from tests.e2e.test_health import setup as set_up_health_check
+from tests.support import scenarios
 from tests.support.harness import Bot
 
-SCENARIO = Path(__file__).resolve().parents[3] / "shared/scenarios/01_wants_hands_needs_owner.yaml"
+SCENARIO = scenarios.OWNER_GAP
 NOT_OWNER = "Only the person who ran the assessment (or a workspace admin) can"
 NOT_CREATOR = "Only the person who set up this health check (or a workspace admin) can"
 HOSTILE = "<!channel> & <@U123> ship it"
@@ -341,7 +341,7 @@ def test_owner_deletes_an_assessment_from_home(bot: Bot, caplog: pytest.LogCaptu
     assert "message in the channel stays" in delete["confirm"]["text"]["text"]
     messages_before = len(bot.fake.calls_to("chat.postMessage"))
     after = click(bot, home, Action.HOME_DELETE_ASSESSMENT, delete["value"], "U1")
-    assert notice(after).startswith(":white_check_mark: Deleted *Checkout revamp*")
+    assert notice(after).startswith(":white_check_mark: Deleted *Subscription billing rebuild*")
     assert "The message in <#C1> is left as it was" in notice(after)
     assert "None yet" in str(after) and not has_button(after, Action.HOME_DELETE_ASSESSMENT)
     # the record and its check-ins are gone, its jobs cancelled; the channel is untouched
@@ -351,7 +351,7 @@ def test_owner_deletes_an_assessment_from_home(bot: Bot, caplog: pytest.LogCaptu
     logged = [r.getMessage() for r in caplog.records if "deleted by" in r.getMessage()]
     assert logged == [f"assessment {assessment_id} deleted by U1 (team T1, owner U1): "
                       "2 check-in(s), 2 job(s) cancelled"]
-    assert not any("Checkout revamp" in r.getMessage() for r in caplog.records)
+    assert not any("Subscription billing rebuild" in r.getMessage() for r in caplog.records)
     # a stale tab clicked again says so
     again = click(bot, home, Action.HOME_DELETE_ASSESSMENT, delete["value"], "U1")
     assert notice(again) == ":warning: I can't find that assessment any more."
@@ -376,7 +376,7 @@ def test_only_the_owner_or_an_admin_may_delete(bot: Bot, caplog: pytest.LogCaptu
     assert stored(bot) == before == (1, 2, {"pending"})
     admin = click(bot, open_home(bot, "UADMIN"), Action.HOME_DELETE_ASSESSMENT, value,
                   "UADMIN")
-    assert notice(admin).startswith(":white_check_mark: Deleted *Checkout revamp*")
+    assert notice(admin).startswith(":white_check_mark: Deleted *Subscription billing rebuild*")
     assert stored(bot) == (0, 0, {"cancelled"})
     assert any(f"assessment {value} deleted by UADMIN (team T1, owner U1)" in r.getMessage()
                for r in caplog.records)

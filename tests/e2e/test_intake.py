@@ -5,21 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.e2e.flow import answers_by_step, run_intake
 from tests.fakeslack.client import fill
+from tests.support import scenarios
 from tests.support.harness import Bot
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[3] / "shared" / "scenarios").glob("*.yaml"))
+SCENARIOS = list(scenarios.CANONICAL)
 KIND_WORDS = {"ownership": "Ownership bottleneck", "capacity": "Capacity bottleneck"}
 MODEL_WORDS = {"product_delivery": "Product delivery", "staff_augmentation": "Staff augmentation",
                "managed_services": "Managed services"}
 
 
 def scenario(path: Path) -> tuple[dict, dict]:
-    data = yaml.safe_load(path.read_text())
-    return data, data.pop("expect")
+    return scenarios.load(path)
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -78,7 +77,7 @@ def test_back_keeps_answers(bot: Bot) -> None:
     bot.fake.wait_for("views.update")
     first = bot.fake.views[view["id"]]
     assert "Step 1 of 4" in str(first["blocks"][0])
-    assert "Checkout revamp" in str(first)  # typed on step 1, still there
+    assert "Subscription billing rebuild" in str(first)  # typed on step 1, still there
     # forward again: the signal picked before going back is pre-filled
     bot.submit(first, {})
     second = bot.fake.views[view["id"]]
@@ -136,7 +135,8 @@ def test_private_channel_without_the_bot_keeps_answers_and_says_how(bot: Bot) ->
 
     with bot.deps.sessions() as s:
         row = s.query(m.Assessment).one()
-        assert row.status == "post_failed" and row.answers["engagement"] == "Checkout revamp"
+        assert row.status == "post_failed"
+        assert row.answers["engagement"] == "Subscription billing rebuild"
     # invite the bot, press "Try again": posted, once
     bot.fake.channels["G1"].is_member = True
     bot.slack.block_action("assessment_retry_post", str(row.id), block_id="retry",

@@ -1,4 +1,6 @@
-"""Validate what the bot sends against Slack's schemas, plus the limits schemas don't check."""
+"""Validate what the bot sends as Slack would: slack_sdk's own Block Kit models (every run),
+the limits they do not check, and, when ``../shared/slack-schemas`` is there (CI has it), the
+third-party JSON schemas as an extra layer."""
 
 from __future__ import annotations
 
@@ -25,21 +27,76 @@ def shared_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _block_kit() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        (shared_dir() / "slack-schemas/block-kit/slack-block-kit.schema.json").read_text())
+def _block_kit() -> dict[str, Any] | None:
+    path = shared_dir() / "slack-schemas/block-kit/slack-block-kit.schema.json"
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 
 @lru_cache(maxsize=4)
-def _validator(ref: str | None) -> Draft202012Validator:
+def _validator(ref: str | None) -> Draft202012Validator | None:
     root = _block_kit()
+    if root is None:
+        return None
     schema = dict(root) if ref is None else {"$defs": root["$defs"], "$ref": f"#/$defs/{ref}"}
     schema.pop("$id", None)
     return Draft202012Validator(schema)
 
 
-def _schema_problems(validator: Draft202012Validator, obj: Any) -> list[str]:
+# ------------------------------------------------------------------ slack_sdk's models
+def _dropped(given: Any, parsed: Any, where: str, problems: list[str]) -> None:
+    """Keys of ``given`` that slack_sdk's model did not keep: an attribute the block or
+    element does not have (a typo, or a field of another element type)."""
+    if isinstance(given, dict) and isinstance(parsed, dict):
+        for key, value in given.items():
+            if key not in parsed:
+                problems.append(f"{where}: {key!r} is not an attribute slack_sdk knows here")
+            else:
+                _dropped(value, parsed[key], f"{where}/{key}", problems)
+    elif isinstance(given, list) and isinstance(parsed, list):
+        if len(given) != len(parsed):
+            problems.append(f"{where}: {len(given)} items given, {len(parsed)} understood")
+        for i, (g, p) in enumerate(zip(given, parsed, strict=False)):
+            _dropped(g, p, f"{where}/{i}", problems)
+
+
+def _sdk_block_problems(blocks: Any) -> list[str]:
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import Block
+
+    if not isinstance(blocks, list):
+        return [f"blocks: a list expected, got {type(blocks).__name__}"]
+    problems: list[str] = []
+    for i, raw in enumerate(blocks):
+        try:
+            block = Block.parse(raw)
+            if block is None:
+                problems.append(f"blocks/{i}: unknown block type {raw.get('type')!r}")
+                continue
+            block.validate_json()
+            _dropped(raw, block.to_dict(), f"blocks/{i}", problems)
+        except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError
+                ) as exc:
+            problems.append(f"blocks/{i}: slack_sdk: {exc}")
+    return problems
+
+
+def _sdk_view_problems(view: dict[str, Any]) -> list[str]:
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.views import View
+
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        return [f"view: slack_sdk: {exc}"]
+    return _sdk_block_problems(view.get("blocks") or [])
+
+
+def _schema_problems(validator: Draft202012Validator | None, obj: Any) -> list[str]:
+    if validator is None:  # no ../shared: slack_sdk's models are the check
+        return []
     problems = []
     for err in sorted(validator.iter_errors(obj), key=lambda e: list(e.absolute_path))[:10]:
         where = "/".join(str(p) for p in err.absolute_path)
@@ -90,7 +147,7 @@ def _raise(kind: str, problems: list[str]) -> None:
 
 
 def validate_modal(view: dict[str, Any]) -> None:
-    problems = _schema_problems(_validator("modal_view"), view)
+    problems = _sdk_view_problems(view) + _schema_problems(_validator("modal_view"), view)
     blocks = view.get("blocks") or []
     if len(blocks) > 100:
         problems.append(f"{len(blocks)} blocks > 100")
@@ -105,7 +162,7 @@ def validate_modal(view: dict[str, Any]) -> None:
 
 
 def validate_home(view: dict[str, Any]) -> None:
-    problems = _schema_problems(_validator("home_view"), view)
+    problems = _sdk_view_problems(view) + _schema_problems(_validator("home_view"), view)
     blocks = view.get("blocks") or []
     if len(blocks) > 100:
         problems.append(f"{len(blocks)} blocks > 100")
@@ -119,7 +176,7 @@ def validate_blocks_message(payload: dict[str, Any]) -> None:
         blocks = json.loads(blocks)
     problems: list[str] = []
     if blocks:
-        problems += _schema_problems(_validator(None), blocks)
+        problems += _sdk_block_problems(blocks) + _schema_problems(_validator(None), blocks)
         if len(blocks) > 50:
             problems.append(f"{len(blocks)} blocks > 50 per message")
         if not str(payload.get("text") or "").strip():
@@ -136,7 +193,19 @@ MANIFEST_URL = ("https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5
 
 
 def validate_manifest(path: str | Path) -> None:
+    """The manifest against the limits of Slack's manifest reference (our own model, every
+    run), then against Slack's official JSON schema when ``../shared`` has it."""
+    from tests.fakeslack.manifest import manifest_problems
+
+    manifest = yaml.safe_load(Path(path).read_text())
+    problems = manifest_problems(manifest)
     base = shared_dir() / "slack-schemas/manifest"
+    if (base / "manifest.schema.json").is_file():
+        problems += _official_manifest_problems(base, manifest)
+    _raise("manifest", problems)
+
+
+def _official_manifest_problems(base: Path, manifest: Any) -> list[str]:
     root = json.loads((base / "manifest.schema.json").read_text())
     resources = []
     for version in ("1.0.0", "2.0.0"):
@@ -145,11 +214,9 @@ def validate_manifest(path: str | Path) -> None:
                           Resource.from_contents(contents,
                                                  default_specification=_draft7())))
     registry: Registry = Registry().with_resources(resources)
-    manifest = yaml.safe_load(Path(path).read_text())
     validator = Draft7Validator(root, registry=registry)
-    problems = [f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message[:300]}"
-                for e in validator.iter_errors(manifest)]
-    _raise("manifest", problems)
+    return [f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message[:300]}"
+            for e in validator.iter_errors(manifest)]
 
 
 def _draft7() -> Any:

@@ -14,30 +14,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from tests.fakeslack import schemas
+from tests.fakeslack.methods import METHODS, required_args
 
-METHODS_DIR = schemas.shared_dir() / "slack-schemas/web-api-methods"
-EXTRA_METHODS = {"conversations.open": ["users"], "oauth.v2.access": ["code"],
-                 "conversations.replies": ["channel", "ts"], "apps.connections.open": [],
-                 "conversations.history": ["channel"]}
 JSON_ARGS = {"blocks", "view", "attachments", "metadata", "files"}
-
-
-def _required_args() -> dict[str, list[str]]:
-    required: dict[str, list[str]] = {}
-    for path in Path(METHODS_DIR).glob("*.json"):
-        spec = json.loads(path.read_text())
-        args = spec.get("args") or {}
-        required[path.stem] = [k for k, v in args.items() if v.get("required") and k != "token"]
-    required.update(EXTRA_METHODS)
-    return required
-
-
-REQUIRED = _required_args()
+REQUIRED = required_args(schemas.shared_dir() / "slack-schemas/web-api-methods")
 
 
 @dataclass
@@ -353,8 +337,8 @@ class FakeSlack:
         if (method == "apps.connections.open") != str(token).startswith("xapp-"):
             return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
         missing = [a for a in REQUIRED[method] if args.get(a) in (None, "")]
-        if method == "views.update" and not (args.get("view_id") or args.get("external_id")):
-            missing.append("view_id")
+        missing += ["|".join(group) for group in METHODS[method].one_of
+                    if all(args.get(a) in (None, "") for a in group)]
         if missing:
             return 200, {"ok": False, "error": "invalid_arguments",
                          "response_metadata": {"messages": [f"missing required: {missing}"]}}, {}

@@ -6,15 +6,15 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from tests.support import scenarios
 from triage import assess, parse_intake
 from triage.models import Assessment
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
-SCENARIOS = sorted((SHARED / "scenarios").glob("*.yaml"))
+SCENARIOS = scenarios.own()
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+# the canonical cases by the number the tests know them by
+CANONICAL = {"01": scenarios.OWNER_GAP, "02": scenarios.NEEDS_HANDS, "03": scenarios.COMMODITY}
 
 NEUTRAL = dict(
     roadmap_clear=3,
@@ -29,11 +29,9 @@ NEUTRAL = dict(
 
 
 def scenario(stem: str) -> dict[str, Any]:
-    """A public scenario's answers, without its expect block."""
-    path = next(p for p in SCENARIOS if p.stem.startswith(stem))
-    data: dict[str, Any] = yaml.safe_load(path.read_text())
-    data.pop("expect", None)
-    return data
+    """A canonical case's answers (01 owner gap, 02 needs hands, 03 commodity), without
+    its expect block."""
+    return scenarios.answers(CANONICAL[stem])
 
 
 def case(**kw: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.cli import main
+from tests.support import scenarios
 from tests.triage.helpers import EXAMPLES, SCENARIOS, case
 
 EXE = Path(sys.executable).with_name("engagement-bot")
@@ -26,16 +27,27 @@ def run_cli(tmp_path: Path, answers: dict[str, Any], capsys: pytest.CaptureFixtu
     return json.loads(out)
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_public_scenario(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = yaml.safe_load(path.read_text())
-    expect = data.pop("expect")
+def check_expectation(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, expect = scenarios.load(path)
     result = run_cli(tmp_path, data, capsys)
     if "bottleneck" in expect:
-        assert result["bottleneck"]["kind"] == expect["bottleneck"]
-    assert result["recommendation"]["model"] == expect["model"]
-    assert (result["mismatch"] is not None) == expect["mismatch"]
+        assert result["bottleneck"]["kind"] == expect["bottleneck"], path.name
+    assert result["recommendation"]["model"] == expect["model"], path.name
+    assert (result["mismatch"] is not None) == expect["mismatch"], path.name
     assert result["bottleneck"]["evidence"], "a verdict names the answers behind it"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_expectation(path, tmp_path, capsys)
+
+
+def test_public_scenarios_when_present(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The public scenarios of ../shared (CI has them) on top of the project's own; without
+    that folder, the project's three canonical cases stand in for them."""
+    for path in scenarios.public() or list(scenarios.CANONICAL):
+        check_expectation(path, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -52,7 +64,7 @@ def test_public_scenario_file_as_is_in_a_real_process(path: Path) -> None:
 
 
 def test_scenario_one_report_shouts_the_mismatch(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["triage", str(SCENARIOS[0])]) == 0
+    assert main(["triage", str(scenarios.OWNER_GAP)]) == 0
     out = capsys.readouterr().out
     assert "OWNERSHIP" in out and "MISMATCH" in out
     assert "slow it down" in out

@@ -47,9 +47,10 @@ def test_a_bad_table_edit_is_rejected(
 
 
 def test_wording_has_no_placeholders_left_unfilled() -> None:
-    from tests.triage.helpers import SCENARIOS, scenario, verdict
+    from tests.support.scenarios import answers
+    from tests.triage.helpers import SCENARIOS, verdict
 
     for path in SCENARIOS:
-        result = verdict(scenario(path.stem[:2]))
+        result = verdict(answers(path))
         text = result.model_dump_json()
         assert "{" not in text.replace('{"', "").replace("{}", "")
