@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot import errors
 from bot.deps import Deps
 from bot.listeners import actions, commands, events, home, logging_mw, views
+from bot.services import workspaces
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,14 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
         raise_error_for_unhandled_request=False,
     )
     errors.register(app)
+
+    @app.middleware
+    def remember_workspace(context: BoltContext, next: Callable[[], None]) -> None:
+        # the workspace's org (Enterprise Grid), from the signed request, once per process:
+        # the scheduler finds an org-wide install's token by it
+        workspaces.seen(deps, context.team_id, context.enterprise_id)
+        next()
+
     commands.register(app, deps)
     views.register(app, deps)
     actions.register(app, deps)

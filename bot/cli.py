@@ -48,11 +48,14 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
     from bot import runtime
+    from bot.settings import Process
 
     settings = _settings()
     runtime.configure_logging(settings.log_level)
-    if settings.missing_for_run():
-        print(runtime.missing_tokens_message(settings), file=sys.stderr)
+    processes = (Process.WEB, Process.WORKER) if with_scheduler else (Process.WEB,)
+    missing = settings.missing_for(*processes)
+    if missing:
+        print(runtime.missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
     if with_scheduler and settings.database_url.startswith("sqlite"):
         from bot.db.migrate import upgrade
@@ -95,11 +98,13 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from bot import runtime
+    from bot.settings import Process
 
     settings = _settings()
     runtime.configure_logging(settings.log_level)
-    if not settings.slack_bot_token:
-        print(runtime.missing_tokens_message(settings), file=sys.stderr)
+    missing = settings.missing_for(Process.WORKER)
+    if missing:
+        print(runtime.missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
     deps = runtime.build_deps(settings)
     runner = runtime.start_scheduler(deps)

@@ -14,6 +14,7 @@ import copy
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -68,10 +69,12 @@ class EncryptedInstallationStore(InstallationStore):
     """Encrypts tokens on the way in, decrypts on the way out, caches bots briefly."""
 
     def __init__(self, underlying: InstallationStore, cipher: TokenCipher,
-                 cache_seconds: float = CACHE_SECONDS) -> None:
+                 cache_seconds: float = CACHE_SECONDS,
+                 on_save: Callable[[Installation], None] | None = None) -> None:
         self.underlying = underlying
         self.cipher = cipher
         self.cache_seconds = cache_seconds
+        self.on_save = on_save  # told of every install (the workspaces table)
         self._cache: dict[str, tuple[float, Bot | None]] = {}
         self._lock = threading.Lock()
 
@@ -86,6 +89,8 @@ class EncryptedInstallationStore(InstallationStore):
     def save(self, installation: Installation) -> None:
         self._forget(installation.enterprise_id, installation.team_id)
         self.underlying.save(_with_tokens(installation, self.cipher.encrypt))
+        if self.on_save is not None:
+            self.on_save(installation)
 
     def save_bot(self, bot: Bot) -> None:
         self._forget(bot.enterprise_id, bot.team_id)

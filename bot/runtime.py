@@ -38,20 +38,38 @@ def build_deps(settings: Settings, clock: Any = None) -> Deps:
         installations, states = make_stores(engine, client_id=settings.slack_client_id,
                                             encryption_key=settings.encryption_key)
     extra = {"clock": clock} if clock is not None else {}
-    return Deps(settings=settings, sessions=make_session_factory(engine),
+    deps = Deps(settings=settings, sessions=make_session_factory(engine),
                 installation_store=installations, state_store=states, **extra)
+    if installations is not None:
+        from bot.services import workspaces
+
+        installations.on_save = lambda installation: workspaces.installed(deps, installation)
+    return deps
 
 
-def missing_tokens_message(settings: Settings) -> str:
-    missing = settings.missing_for_run()
+WHERE_TO_FIND = {
+    "SLACK_BOT_TOKEN": "OAuth & Permissions -> Bot User OAuth Token (xoxb-...)",
+    "SLACK_SIGNING_SECRET": "Basic Information -> App Credentials -> Signing Secret",
+    "SLACK_APP_TOKEN": "Basic Information -> App-Level Tokens, scope connections:write "
+                       "(xapp-...)",
+    "SLACK_CLIENT_ID": "Basic Information -> App Credentials -> Client ID",
+    "SLACK_CLIENT_SECRET": "Basic Information -> App Credentials -> Client Secret",
+    "ENGAGEMENT_ENCRYPTION_KEY": "a key you make once: python -c \"from cryptography.fernet "
+                                 "import Fernet; print(Fernet.generate_key().decode())\" "
+                                 "(the same on web and worker)",
+}
+
+
+def missing_tokens_message(settings: Settings, missing: list[str]) -> str:
+    """What is missing for the mode the settings choose, and where each value comes from."""
+    lines = [f"  {name:<26} {WHERE_TO_FIND[name]}" for name in missing]
     return (
-        "Cannot start: missing " + ", ".join(missing) + ".\n"
-        "Create the Slack app from manifest.yml (https://api.slack.com/apps -> Create New App -> "
-        "From a manifest), install it, then put the tokens in .env (see .env.example):\n"
-        "  SLACK_BOT_TOKEN      OAuth & Permissions -> Bot User OAuth Token (xoxb-...)\n"
-        "  SLACK_SIGNING_SECRET Basic Information -> Signing Secret (needed for HTTP mode)\n"
-        "  SLACK_APP_TOKEN      Basic Information -> App-Level Tokens, scope connections:write "
-        "(xapp-...; set it to use Socket Mode, no public URL needed)"
+        f"Cannot start ({settings.mode}): missing " + ", ".join(missing) + ".\n"
+        "Create the Slack app from manifest.yml (https://api.slack.com/apps -> Create New App "
+        "-> From a manifest), install it, then put these in the environment or .env (see "
+        ".env.example):\n" + "\n".join(lines) + "\n"
+        "Modes: SLACK_APP_TOKEN set = Socket Mode; SLACK_CLIENT_ID set = multi-workspace "
+        "installs (OAuth); otherwise one workspace over HTTP."
     )
 
 

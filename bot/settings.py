@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
@@ -11,6 +12,32 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.durations import DurationError, parse_duration, parse_durations
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class Mode(StrEnum):
+    SINGLE = "single workspace over HTTP"
+    SOCKET = "Socket Mode"
+    OAUTH = "multi-workspace (OAuth)"
+
+
+class Process(StrEnum):
+    WEB = "web"  # serve: answers Slack's requests
+    WORKER = "worker"  # the scheduler: posts what is due
+
+
+NEEDS: dict[Mode, dict[Process, tuple[str, ...]]] = {
+    Mode.SINGLE: {Process.WEB: ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+                  Process.WORKER: ("SLACK_BOT_TOKEN",)},
+    Mode.SOCKET: {Process.WEB: ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"),
+                  Process.WORKER: ("SLACK_BOT_TOKEN",)},
+    Mode.OAUTH: {Process.WEB: ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET",
+                               "ENGAGEMENT_ENCRYPTION_KEY"),
+                 Process.WORKER: ("SLACK_CLIENT_ID", "ENGAGEMENT_ENCRYPTION_KEY")},
+}
+SETTING_OF = {"SLACK_BOT_TOKEN": "slack_bot_token", "SLACK_SIGNING_SECRET": "slack_signing_secret",
+              "SLACK_APP_TOKEN": "slack_app_token", "SLACK_CLIENT_ID": "slack_client_id",
+              "SLACK_CLIENT_SECRET": "slack_client_secret",
+              "ENGAGEMENT_ENCRYPTION_KEY": "encryption_key"}
 DEFAULT_DATABASE_URL = "sqlite:///./engagement.db"
 
 
@@ -107,18 +134,31 @@ class Settings(BaseSettings):
         return bool(self.slack_app_token)
 
     @property
+    def mode(self) -> Mode:
+        """How the bot meets Slack. An app-level token means Socket Mode (one workspace, its
+        bot token); an OAuth client id means multi-workspace installs; else one workspace
+        over HTTP with its bot token."""
+        if self.socket_mode:
+            return Mode.SOCKET
+        if self.slack_client_id or self.slack_client_secret:
+            return Mode.OAUTH
+        return Mode.SINGLE
+
+    @property
     def oauth(self) -> bool:
         """Multi-workspace mode: installs through /slack/install instead of one bot token."""
-        return bool(self.slack_client_id and self.slack_client_secret) and not self.socket_mode
+        return self.mode is Mode.OAUTH
+
+    def missing_for(self, *processes: Process) -> list[str]:
+        """The variables ``processes`` need in this mode and do not have, in the order
+        NEEDS lists them. The web side answers Slack's requests: over HTTP it verifies their
+        signature (Socket Mode needs none: the socket is the app's own); in OAuth mode it
+        runs the install flow. The worker only posts: one bot token, or (OAuth) the stored
+        installations, which it decrypts with the encryption key."""
+        needed: list[str] = []
+        for process in processes:
+            needed += [n for n in NEEDS[self.mode][process] if n not in needed]
+        return [name for name in needed if not getattr(self, SETTING_OF[name])]
 
     def missing_for_run(self) -> list[str]:
-        """Which variables are missing for the bot to talk to Slack, in the mode chosen."""
-        missing = []
-        if self.oauth:
-            if not self.encryption_key:
-                missing.append("ENGAGEMENT_ENCRYPTION_KEY")
-        elif not self.slack_bot_token:
-            missing.append("SLACK_BOT_TOKEN")
-        if not self.socket_mode and not self.slack_signing_secret:
-            missing.append("SLACK_SIGNING_SECRET")
-        return missing
+        return self.missing_for(Process.WEB, Process.WORKER)

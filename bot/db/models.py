@@ -147,6 +147,20 @@ class SchedulerLease(Base):
     updated_at: Mapped[datetime]
 
 
+class Workspace(Base):
+    """A Slack workspace the bot has served: which Enterprise Grid org it belongs to (an
+    org-wide install serves every workspace of the org with one token), and when it was
+    installed and uninstalled (its data is purged some time after an uninstall)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    installed_at: Mapped[datetime | None] = mapped_column(default=None)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime]
+
+
 class ProcessedRequest(Base):
     """Keys of requests already handled (event ids, view submissions): one effect each."""
 

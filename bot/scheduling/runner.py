@@ -73,6 +73,8 @@ LOOKAHEAD = timedelta(milliseconds=50)
 # CHANNEL_INTERVAL - CHANNEL_ABSORB apart, still over Slack's one second).
 CHANNEL_ABSORB = timedelta(milliseconds=15)
 MAX_CLIENTS = 1000  # per-workspace clients kept (each holds its keep-alive connections)
+MAX_TEAMS = 100_000  # teams whose org is remembered
+_UNKNOWN = object()
 RETRY_BACKOFF = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2),
                  timedelta(minutes=10), timedelta(hours=1))
 
@@ -127,6 +129,8 @@ class SchedulerRunner:
                                         thread_name_prefix="job")
         self._scheduler: BackgroundScheduler | None = None
         self._clients: OrderedDict[str, WebClient] = OrderedDict()
+        # team -> its Enterprise Grid org (None: not in one); never changes for a team
+        self._enterprises: dict[str, object] = {}
         self._clients_lock = threading.Lock()
         self._stopping = threading.Event()
         # leadership (see bot.db.leader): only when started; tick() called directly runs
@@ -350,10 +354,19 @@ class SchedulerRunner:
 
     def client_for(self, team_id: str) -> WebClient:
         """The shared client (single workspace), or one with the team's installed token."""
-        store = self.deps.installation_store
-        if store is None:
+        if self.deps.installation_store is None:
             return self.client
-        bot = store.find_bot(enterprise_id=None, team_id=team_id)
+        from bot.services import workspaces
+
+        with self._clients_lock:
+            enterprise = self._enterprises.get(team_id, _UNKNOWN)
+        if enterprise is _UNKNOWN:
+            enterprise = workspaces.enterprise_of(self.deps, team_id)
+            with self._clients_lock:
+                if len(self._enterprises) > MAX_TEAMS:
+                    self._enterprises.clear()
+                self._enterprises[team_id] = enterprise
+        bot = workspaces.find_bot(self.deps, team_id, enterprise)  # type: ignore[arg-type]
         if bot is None or not bot.bot_token:
             raise WorkspaceGone("not_installed")
         token = bot.bot_token

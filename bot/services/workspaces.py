@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,69 @@ from bot.services.followups import CHECKIN_JOBS, rearm
 from bot.services.slack_io import channel_problem, dm
 
 log = logging.getLogger(__name__)
+
+_SEEN_MAX = 100_000
+_seen: set[tuple[str, str | None]] = set()  # (team, enterprise) recorded by this process
+_seen_lock = threading.Lock()
+
+
+def seen(deps: Deps, team_id: str | None, enterprise_id: str | None) -> None:
+    """Record which Enterprise Grid org a workspace belongs to, from a signed request (once
+    per process and workspace): the scheduler needs it to find the token of a workspace
+    served by an org-wide install."""
+    if not team_id:
+        return
+    key = (team_id, enterprise_id or None)
+    with _seen_lock:
+        if key in _seen:
+            return
+    record(deps, team_id=team_id, enterprise_id=enterprise_id)
+    with _seen_lock:
+        if len(_seen) >= _SEEN_MAX:
+            _seen.clear()
+        _seen.add(key)
+
+
+def record(deps: Deps, *, team_id: str, enterprise_id: str | None,
+           installed: bool = False) -> None:
+    """Upsert the workspace row; ``installed`` marks a (re)install (clears an uninstall)."""
+    now = deps.clock()
+    values: dict[str, Any] = {"team_id": team_id, "enterprise_id": enterprise_id,
+                              "updated_at": now}
+    changes: dict[str, Any] = {"enterprise_id": enterprise_id, "updated_at": now}
+    if installed:
+        values["installed_at"] = changes["installed_at"] = now
+        changes["uninstalled_at"] = None
+    with deps.sessions.begin() as session:
+        stmt = queue._insert(session, m.Workspace).values(**values)
+        session.execute(stmt.on_conflict_do_update(index_elements=["team_id"], set_=changes))
+
+
+def installed(deps: Deps, installation: Any) -> None:
+    """An install (or reinstall) through OAuth: the workspace is served again. An org-wide
+    install names no workspace; its workspaces are recorded as their requests come."""
+    if installation.team_id:
+        record(deps, team_id=installation.team_id, enterprise_id=installation.enterprise_id,
+               installed=True)
+
+
+def enterprise_of(deps: Deps, team_id: str) -> str | None:
+    with deps.sessions() as session:
+        return session.scalar(select(m.Workspace.enterprise_id)
+                              .where(m.Workspace.team_id == team_id))
+
+
+def find_bot(deps: Deps, team_id: str, enterprise_id: str | None) -> Any:
+    """The installed bot that serves ``team_id``: the workspace's own install, else its
+    org's org-wide install (Enterprise Grid). None when neither is there."""
+    store = deps.installation_store
+    if store is None:
+        return None
+    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+    if bot is None and enterprise_id:
+        bot = store.find_bot(enterprise_id=enterprise_id, team_id=None,
+                             is_enterprise_install=True)
+    return bot
 
 
 def first_delivery(deps: Deps, body: dict[str, Any]) -> bool:
@@ -75,7 +139,9 @@ def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
     store = deps.installation_store
     if store is not None and reason in ("app_uninstalled", "tokens_revoked", "token_revoked",
                                         "not_installed", "account_inactive", "invalid_auth"):
-        store.delete_all(enterprise_id=None, team_id=team_id)  # no token stays behind
+        # no token stays behind (an org-wide install is the org's: one workspace leaving
+        # does not remove it)
+        store.delete_all(enterprise_id=enterprise_of(deps, team_id), team_id=team_id)
     log.warning("team %s: follow-ups stopped (%s)", team_id, reason)
     del now
 
@@ -90,6 +156,7 @@ def purge_team(deps: Deps, team_id: str) -> dict[str, int]:
     from sqlalchemy import delete
 
     counts: dict[str, int] = {}
+    enterprise_id = enterprise_of(deps, team_id)
     with deps.sessions.begin() as session:
         run_ids = select(m.HealthRun.id).where(m.HealthRun.team_id == team_id)
         for name, stmt in (
@@ -101,9 +168,10 @@ def purge_team(deps: Deps, team_id: str) -> dict[str, int]:
             ("jobs", delete(m.Job).where(m.Job.team_id == team_id)),
             ("processed_requests",
              delete(m.ProcessedRequest).where(m.ProcessedRequest.team_id == team_id)),
+            ("workspaces", delete(m.Workspace).where(m.Workspace.team_id == team_id)),
         ):
             counts[name] = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
     if deps.installation_store is not None:
-        deps.installation_store.delete_all(enterprise_id=None, team_id=team_id)
+        deps.installation_store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
     log.warning("team %s: all data purged %s", team_id, counts)
     return counts

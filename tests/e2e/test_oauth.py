@@ -76,3 +76,95 @@ def test_uninstall_deletes_the_teams_tokens(oauth_bot: Bot) -> None:
     with oauth_bot.deps.sessions() as s:
         assert s.execute(text("SELECT count(*) FROM slack_bots")).scalar() == 0
         assert s.execute(text("SELECT count(*) FROM slack_installations")).scalar() == 0
+
+
+def test_org_wide_install_serves_a_workspace_of_the_org(oauth_bot: Bot) -> None:
+    """Enterprise Grid: one org-wide install serves every workspace of the org; the
+    workspace's org is recorded from its signed requests, for the scheduler."""
+    assert install(oauth_bot, code="E1-org") == 200
+    oauth_bot.fake.wait_for("oauth.v2.access")
+    oauth_bot.slack.command("", team_id="T3", enterprise_id="E1", org_install=True)
+    opened = oauth_bot.fake.wait_for("views.open")[-1]
+    assert opened.token == "xoxb-E1-org"
+    from bot.services import workspaces
+
+    assert workspaces.enterprise_of(oauth_bot.deps, "T3") == "E1"
+
+
+def _install(store, *, team_id: str | None, enterprise_id: str | None, token: str) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    store.save(Installation(app_id="A1", enterprise_id=enterprise_id, team_id=team_id,
+                            bot_token=token, bot_id="B" + token[-4:], bot_user_id="UBOT",
+                            bot_scopes="chat:write", user_id="UINSTALLER",
+                            is_enterprise_install=team_id is None))
+
+
+def _due_checkin(sessions, team_id: str, channel: str, now) -> None:
+    from bot.db import models as m
+    from bot.db import queue
+
+    with sessions.begin() as s:
+        a = m.Assessment(team_id=team_id, user_id="U1", channel_id=channel, message_ts="1.0001",
+                         engagement="E", answers={}, verdict={}, bottleneck_kind="ownership",
+                         model="product_delivery", confidence=0.9, status="posted",
+                         followups_status="active", created_at=now, updated_at=now)
+        s.add(a)
+        s.flush()
+        c = m.Checkin(team_id=team_id, assessment_id=a.id, seq=1, of_total=1, due_at=now,
+                      status="scheduled", created_at=now)
+        s.add(c)
+        s.flush()
+        queue.enqueue(s, team_id=team_id, kind="checkin_post", due_at=now,
+                      idempotency_key=f"checkin_post:{c.id}", ref_id=c.id, now=now)
+
+
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_worker_in_oauth_mode_posts_for_each_installed_workspace(
+        fake_slack: FakeSlack, tmp_path, request, db: str) -> None:
+    """The Procfile deployment in multi-workspace mode: `engagement-bot worker` with the
+    OAuth client and the encryption key, no bot token, posts the due check-in of a workspace
+    with its own install and of a workspace of a Grid org (the org-wide install's token)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bot.db.migrate import upgrade
+    from bot.runtime import build_deps
+    from bot.services import workspaces
+    from bot.settings import Settings
+
+    url = (f"sqlite:///{tmp_path}/oauth.db" if db == "sqlite"
+           else request.getfixturevalue("pg_cluster").fresh_database())
+    upgrade(url)
+    env = dict(SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="shh",
+               ENGAGEMENT_ENCRYPTION_KEY=KEY, SLACK_API_URL=fake_slack.base_url,
+               DATABASE_URL=url)
+    deps = build_deps(Settings(_env_file=None, **env))
+    _install(deps.installation_store, team_id="T2", enterprise_id=None,
+             token="xoxb-T2-installed")
+    _install(deps.installation_store, team_id=None, enterprise_id="E1", token="xoxb-E1-org")
+    workspaces.record(deps, team_id="T3", enterprise_id="E1")  # as its requests would
+    now = datetime.now(UTC)
+    _due_checkin(deps.sessions, "T2", "C2", now)
+    _due_checkin(deps.sessions, "T3", "C3", now)
+
+    exe = str(Path(sys.executable).with_name("engagement-bot"))
+    proc_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    proc = subprocess.Popen([exe, "worker"], env={**proc_env, **env,
+                                                   "ENGAGEMENT_SCHEDULER_INTERVAL": "0.2"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        posts = fake_slack.wait_for("chat.postMessage", count=2, timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert {(p.args["channel"], p.token) for p in posts} == {
+        ("C2", "xoxb-T2-installed"), ("C3", "xoxb-E1-org")}
+    with deps.sessions() as s:  # the Grid workspace was not taken for uninstalled
+        assert s.execute(text("SELECT count(*) FROM jobs WHERE status = 'cancelled'")
+                         ).scalar() == 0

@@ -65,10 +65,15 @@ class SlackSender:
 
     # ------------------------------------------------------------------ payloads
     def command(self, text: str = "", *, user_id: str = "U1", channel_id: str = "C1",
-                team_id: str = TEAM, trigger_id: str | None = None, **kw: Any) -> Response:
+                team_id: str = TEAM, trigger_id: str | None = None,
+                enterprise_id: str | None = None, org_install: bool = False,
+                **kw: Any) -> Response:
         fields = command_fields(text, user_id=user_id, channel_id=channel_id,
                                 team_id=team_id, trigger_id=trigger_id)
         fields["response_url"] = self.response_url
+        if enterprise_id:  # a workspace of an Enterprise Grid org
+            fields.update(enterprise_id=enterprise_id, enterprise_name="Grid org",
+                          is_enterprise_install="true" if org_install else "false")
         return self.form(fields, **kw)
 
     def view_submission(self, view: dict[str, Any], values: dict[str, Any], *,

@@ -349,7 +349,7 @@ class FakeSlack:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return 200, {"ok": True}, {}
-        result = handler(args)
+        result = handler(dict(args, _token=token) if method == "auth.test" else args)
         if isinstance(result, tuple):
             return result
         return 200, result, {}
@@ -391,8 +391,18 @@ class FakeSlack:
         return {"ok": True, "url": self.socket_mode.issue_url()}
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "bot",
-                "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+        token = str(args.get("_token") or "")
+        answer = {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "bot",
+                  "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+        # tokens the fake's OAuth hands out name their workspace or org: xoxb-T2-installed,
+        # xoxb-E1-org
+        owner = token.split("-")[1] if token.count("-") >= 2 else ""
+        if owner.startswith("T"):
+            answer.update(team_id=owner, bot_id=f"B{owner}")
+        elif owner.startswith("E"):
+            answer.update(team_id=owner, enterprise_id=owner, is_enterprise_install=True,
+                          bot_id=f"B{owner}")
+        return answer
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> Any:
         channel = str(args["channel"])
@@ -501,6 +511,12 @@ class FakeSlack:
         code = str(args["code"])
         if code == "bad":
             return {"ok": False, "error": "invalid_code"}
+        if code.startswith("E"):  # "E1-org": an org-wide install of Enterprise Grid org E1
+            org = code.split("-")[0]
+            return {"ok": True, "access_token": f"xoxb-{org}-org", "token_type": "bot",
+                    "scope": "commands,chat:write", "bot_user_id": "UBOTORG", "app_id": "A1",
+                    "team": None, "enterprise": {"id": org, "name": "Grid org"},
+                    "authed_user": {"id": "UADMIN"}, "is_enterprise_install": True}
         team = code.split("-")[0] if "-" in code else "T2"
         return {"ok": True, "access_token": f"xoxb-{team}-installed", "token_type": "bot",
                 "scope": "commands,chat:write", "bot_user_id": "UBOT2", "app_id": "A1",

@@ -111,3 +111,55 @@ def test_matrix_text_shows_all_models_and_factors_aligned() -> None:
     assert len(lines) == 1 + 9 + 1  # header, 8 factors + fit, total
     for short in ("Staff aug", "Product del", "Managed svc", "Marketplace"):
         assert short in lines[0]
+
+
+def _settings(**env: str):
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, **env)
+
+
+@pytest.mark.parametrize("env, process, missing", [
+    # one workspace over HTTP
+    ({}, "web", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
+    ({}, "worker", ["SLACK_BOT_TOKEN"]),
+    ({"SLACK_BOT_TOKEN": "xoxb-1"}, "worker", []),
+    # Socket Mode: no signing secret (the socket is the app's own)
+    ({"SLACK_APP_TOKEN": "xapp-1"}, "web", ["SLACK_BOT_TOKEN"]),
+    ({"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1"}, "web", []),
+    # multi-workspace: the worker needs no bot token, only the stored installs and their key
+    ({"SLACK_CLIENT_ID": "1.2"}, "worker", ["ENGAGEMENT_ENCRYPTION_KEY"]),
+    ({"SLACK_CLIENT_ID": "1.2", "ENGAGEMENT_ENCRYPTION_KEY": "k"}, "worker", []),
+    ({"SLACK_CLIENT_ID": "1.2", "ENGAGEMENT_ENCRYPTION_KEY": "k"}, "web",
+     ["SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"]),
+    ({"SLACK_CLIENT_SECRET": "s"}, "worker", ["SLACK_CLIENT_ID", "ENGAGEMENT_ENCRYPTION_KEY"]),
+])
+def test_each_process_needs_exactly_what_its_mode_needs(env: dict, process: str,
+                                                         missing: list[str]) -> None:
+    from bot.settings import Process
+
+    assert _settings(**env).missing_for(Process(process)) == missing
+
+
+def test_run_needs_what_web_and_worker_need() -> None:
+    settings = _settings(SLACK_CLIENT_ID="1.2")
+    assert settings.missing_for_run() == ["SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET",
+                                          "ENGAGEMENT_ENCRYPTION_KEY"]
+
+
+@pytest.mark.parametrize("command, env, named", [
+    ("worker", {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"},
+     "ENGAGEMENT_ENCRYPTION_KEY"),
+    ("serve", {"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+    ("worker", {}, "SLACK_BOT_TOKEN"),
+])
+def test_a_process_missing_a_setting_names_it_and_its_mode(tmp_path: Path, command: str,
+                                                          env: dict, named: str) -> None:
+    exe = Path(sys.executable).with_name("engagement-bot")
+    proc = subprocess.run([str(exe), command], cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    first = proc.stderr.splitlines()[0]
+    assert named in first and "missing ." not in first
+    assert "Cannot start (" in first and "Traceback" not in proc.stderr
