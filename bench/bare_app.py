@@ -9,8 +9,8 @@ As a process of its own (what ``bench.run`` starts)::
     SLACK_BOT_TOKEN=... SLACK_SIGNING_SECRET=... SLACK_API_URL=... \
         python -m bench.bare_app --port N [--threads 16]
 
-It serves ``bot.server.HttpServer`` (so ``/healthz`` too) on 127.0.0.1, logs like the
-product (``bot.runtime.configure_logging``), and stops on SIGTERM.
+It serves ``bot.transport.http.HttpServer`` (so ``/healthz`` too) on 127.0.0.1, logs like the
+product (``bot.cli.configure_logging``), and stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ def create_bare_app(*, token: str, signing_secret: str, api_url: str) -> App:
 def main() -> None:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    from bot.runtime import configure_logging, wait_for_signal
-    from bot.server import HttpServer, WsgiApp
+    from bot.cli import configure_logging, wait_for_signal
     from bot.settings import Settings
+    from bot.transport.http import HttpServer, WsgiApp
 
     parser = argparse.ArgumentParser(prog="python -m bench.bare_app")
     parser.add_argument("--port", type=int, required=True)

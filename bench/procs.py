@@ -3,7 +3,7 @@ the load generator and the fake Slack run in the benchmark process.
 
 ``start_bot`` runs the real CLI (``engagement-bot serve``) configured through the
 environment as in production; ``start_bare`` runs ``python -m bench.bare_app`` behind the
-same ``bot.server.HttpServer`` with the same thread count. Both are waited on through
+same ``bot.transport.http.HttpServer`` with the same thread count. Both are waited on through
 ``GET /healthz`` (bounded) and stopped with SIGTERM (bounded, then killed).
 
 ``BENCH_BOT_SRC=<dir>`` runs the bot from another checkout of the product (``python -m

@@ -313,9 +313,9 @@ def bench_submit(quick: bool) -> list[str]:
 
 def bench_home(quick: bool) -> list[str]:
     """App Home render (query + build + views.publish) with many assessments in one team."""
-    from bot.app import make_client
     from bot.db import models as m
     from bot.services import home
+    from bot.transport.client import make_client
 
     n = 2000 if quick else 10_000
     times = []

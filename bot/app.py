@@ -6,56 +6,15 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot import errors
 from bot.deps import Deps
-from bot.listeners import actions, commands, events, home, logging_mw, views
+from bot.listeners import actions, commands, events, home, views
 from bot.services import workspaces
+from bot.transport.client import make_client
+from bot.transport.logged_app import LoggedApp
 
 log = logging.getLogger(__name__)
-
-# The logger every WebClient (and the client Bolt makes for each request) is given.
-# slack_sdk decides whether to build its DEBUG messages -- the whole request, a modal's
-# JSON included, and the whole response -- from ``logger.level``, the logger's *own*
-# level, so a logger left at NOTSET (slack_sdk's default) has them formatted on every call
-# only for logging to drop them: about as much CPU as sending the modal. Its level is set
-# explicitly in ``make_client`` instead.
-SDK_LOG = logging.getLogger("bot.slack_api")
-
-
-def _pin_sdk_log_level() -> None:
-    """Give SDK_LOG the level in effect for ``slack_sdk`` (never below INFO: at DEBUG the
-    SDK logs request bodies; ``runtime.configure_logging`` keeps it at INFO too)."""
-    level = max(logging.INFO, logging.getLogger("slack_sdk").getEffectiveLevel())
-    if SDK_LOG.level != level:
-        SDK_LOG.setLevel(level)
-
-
-def make_client(token: str | None, deps: Deps, *, wait_on_rate_limit: bool = True
-                ) -> WebClient:
-    """A Web API client that retries 5xx and dropped connections, and (for request
-    handling) waits out 429s. The scheduler's client does not wait: it defers only the
-    rate-limited channel and carries on with the others."""
-    _pin_sdk_log_level()
-    client = WebClient(
-        token=token,
-        base_url=deps.settings.slack_api_url,
-        timeout=int(deps.settings.slack_timeout_seconds),
-        logger=SDK_LOG,
-    )
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
-    if wait_on_rate_limit:
-        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
-        client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
-    return client
-
 
 def create_app(deps: Deps, *, token_verification: bool = True) -> App:
     settings = deps.settings
@@ -72,7 +31,7 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )
-    app = logging_mw.LoggedApp(  # Bolt's App + one log line per request
+    app = LoggedApp(  # Bolt's App + one log line per request
         client=make_client(None if oauth_settings else settings.slack_bot_token, deps),
         oauth_settings=oauth_settings,
         signing_secret=settings.slack_signing_secret,

@@ -5,16 +5,114 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
+    from bot.deps import Deps
     from bot.settings import Settings
 
 log = logging.getLogger("bot")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # slack_sdk logs request bodies (with tokens in headers) at DEBUG; keep it quiet.
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+WHERE_TO_FIND = {
+    "SLACK_BOT_TOKEN": "OAuth & Permissions -> Bot User OAuth Token (xoxb-...)",
+    "SLACK_SIGNING_SECRET": "Basic Information -> App Credentials -> Signing Secret",
+    "SLACK_APP_TOKEN": "Basic Information -> App-Level Tokens, scope connections:write "
+                       "(xapp-...)",
+    "SLACK_CLIENT_ID": "Basic Information -> App Credentials -> Client ID",
+    "SLACK_CLIENT_SECRET": "Basic Information -> App Credentials -> Client Secret",
+    "ENGAGEMENT_ENCRYPTION_KEY": "a key you make once: python -c \"from cryptography.fernet "
+                                 "import Fernet; print(Fernet.generate_key().decode())\" "
+                                 "(the same on web and worker)",
+}
+
+
+def missing_tokens_message(settings: Settings, missing: list[str]) -> str:
+    """What is missing for the mode the settings choose, and where each value comes from."""
+    lines = [f"  {name:<26} {WHERE_TO_FIND[name]}" for name in missing]
+    return (
+        f"Cannot start ({settings.mode}): missing " + ", ".join(missing) + ".\n"
+        "Create the Slack app from manifest.yml (https://api.slack.com/apps -> Create New App "
+        "-> From a manifest), install it, then put these in the environment or .env (see "
+        ".env.example):\n" + "\n".join(lines) + "\n"
+        "Modes: SLACK_APP_TOKEN set = Socket Mode; SLACK_CLIENT_ID set = multi-workspace "
+        "installs (OAuth); otherwise one workspace over HTTP."
+    )
+
+
+@dataclass
+class Running:
+    """Handles to stop what was started, in order."""
+
+    stoppers: list[Any]
+
+    def stop(self) -> None:
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("error while stopping")
+
+
+def _build_deps(settings: Settings) -> Deps:
+    from bot.deps import build_deps
+
+    return build_deps(settings)
+
+
+def start_scheduler(deps: Deps) -> Any:
+    from bot.scheduling.runner import SchedulerRunner
+    from bot.transport.client import make_client
+
+    client = make_client(deps.settings.slack_bot_token, deps, wait_on_rate_limit=False)
+    runner = SchedulerRunner(deps, client)  # in OAuth mode it picks each team's token
+    runner.start()
+    return runner
+
+
+def wait_for_signal() -> None:
+    done = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        log.info("signal %s: shutting down", signum)
+        done.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    done.wait()
+
+
+def ready_check(deps: Deps) -> Any:
+    from sqlalchemy import text
+
+    def check() -> bool:
+        try:
+            with deps.sessions() as session:
+                session.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            log.warning("readiness check: database unreachable")
+            return False
+
+    return check
 
 
 def _settings() -> Settings:
@@ -47,15 +145,14 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
-    from bot import runtime
     from bot.settings import Process
 
     settings = _settings()
-    runtime.configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     processes = (Process.WEB, Process.WORKER) if with_scheduler else (Process.WEB,)
     missing = settings.missing_for(*processes)
     if missing:
-        print(runtime.missing_tokens_message(settings, missing), file=sys.stderr)
+        print(missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
     if with_scheduler and settings.database_url.startswith("sqlite"):
         from bot.db.migrate import upgrade
@@ -63,33 +160,33 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
         upgrade(settings.database_url)  # the embedded default migrates itself
     from bot.app import create_app
 
-    deps = runtime.build_deps(settings)
+    deps = _build_deps(settings)
     app = create_app(deps)
     stoppers = []
     if with_scheduler:
-        stoppers.append(runtime.start_scheduler(deps).stop)
-    running = runtime.Running(stoppers)
+        stoppers.append(start_scheduler(deps).stop)
+    running = Running(stoppers)
     try:
         if settings.socket_mode:
-            from bot.socket_mode import DrainingSocketModeHandler
+            from bot.transport.socket_mode import DrainingSocketModeHandler
 
             handler = DrainingSocketModeHandler(app, settings.slack_app_token)
             log.info("connecting to Slack in Socket Mode")
             handler.connect()  # type: ignore[no-untyped-call]  # unannotated in slack_bolt
-            runtime.wait_for_signal()
+            wait_for_signal()
             handler.close()
         else:
-            from bot.server import HttpServer, WsgiApp
+            from bot.transport.http import HttpServer, WsgiApp
 
             server = HttpServer(
-                WsgiApp(app, ready_check=runtime.ready_check(deps)),
+                WsgiApp(app, ready_check=ready_check(deps)),
                 host=settings.host,
                 port=settings.port,
                 threads=settings.web_threads,
             )
             log.info("listening on http://%s:%s/slack/events", settings.host, server.port)
             server.start()
-            runtime.wait_for_signal()
+            wait_for_signal()
             server.stop()
     finally:
         running.stop()
@@ -97,34 +194,32 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from bot import runtime
     from bot.settings import Process
 
     settings = _settings()
-    runtime.configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     missing = settings.missing_for(Process.WORKER)
     if missing:
-        print(runtime.missing_tokens_message(settings, missing), file=sys.stderr)
+        print(missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
-    deps = runtime.build_deps(settings)
-    runner = runtime.start_scheduler(deps)
+    deps = _build_deps(settings)
+    runner = start_scheduler(deps)
     # what start-up allocated lives as long as the process: keep it out of the cyclic
     # collector's full passes, which otherwise stall every thread (posts in flight
     # included) for tens of milliseconds each
     gc.freeze()
     try:
-        runtime.wait_for_signal()
+        wait_for_signal()
     finally:
         runner.stop()
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bot import runtime
     from bot.services.history import export
 
     settings = _settings()
-    text = export(runtime.build_deps(settings), team_id=args.team, fmt=args.format)
+    text = export(_build_deps(settings), team_id=args.team, fmt=args.format)
     if args.out:
         with open(args.out, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -134,14 +229,13 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from bot import runtime
     from bot.services.workspaces import purge_team
 
     if not args.yes:
         print(f"This deletes every assessment, check-in and health check of {args.team}. "
               "Run again with --yes to do it.", file=sys.stderr)
         return 2
-    counts = purge_team(runtime.build_deps(_settings()), args.team)
+    counts = purge_team(_build_deps(_settings()), args.team)
     print("deleted: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 

@@ -24,3 +24,24 @@ class Deps:
     # OAuth (multi-workspace) mode only: where installations and OAuth states live
     installation_store: Any = None
     state_store: Any = None
+
+
+def build_deps(settings: Settings, clock: Any = None) -> Deps:
+    from bot.db.session import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    installations = states = None
+    if settings.oauth:
+        from bot.transport.oauth import make_stores
+
+        assert settings.slack_client_id and settings.encryption_key
+        installations, states = make_stores(engine, client_id=settings.slack_client_id,
+                                            encryption_key=settings.encryption_key)
+    extra = {"clock": clock} if clock is not None else {}
+    deps = Deps(settings=settings, sessions=make_session_factory(engine),
+                installation_store=installations, state_store=states, **extra)
+    if installations is not None:
+        from bot.services import workspaces
+
+        installations.on_save = lambda installation: workspaces.installed(deps, installation)
+    return deps

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.durations import DurationError, parse_duration, parse_durations
+from bot.timing.durations import DurationError, parse_duration, parse_durations
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 

@@ -10,12 +10,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.ids import Action
 from bot.listeners.after_ack import AfterAck
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
 from bot.views import notices
 from bot.views import recommendation as rec_views
+from bot.views.ids import Action
 
 
 def _ref(action: dict[str, Any]) -> int:

@@ -25,7 +25,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.errors import guarded
-from bot.slack_client import KeepAliveWebClient
+from bot.transport.client import KeepAliveWebClient
 
 MAX_CLIENTS = 256  # bot tokens with a client kept (one per workspace in OAuth mode)
 PASSED = ("action", "event", "view", "context")  # besides body and client, when asked for

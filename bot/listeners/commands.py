@@ -16,10 +16,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands_text import CommandText, parse_command_text
 from bot.deps import Deps
 from bot.errors import guarded
 from bot.listeners.after_ack import AfterAck
+from bot.listeners.command_text import CommandText, parse_command_text
 from bot.services import health, history
 from bot.services import intake as intake_service
 from bot.views import health as health_views

@@ -14,9 +14,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.ids import Action
 from bot.listeners.after_ack import AfterAck
 from bot.services import home as home_service
+from bot.views.ids import Action
 
 FOLLOWUP_BUTTONS = {
     Action.HOME_SNOOZE_DAY: "snooze_day",

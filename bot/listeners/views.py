@@ -13,12 +13,12 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.errors import UserFacingError, guarded
-from bot.ids import Callback
 from bot.listeners.after_ack import AfterAck
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
 from bot.views import health as health_views
 from bot.views import notices
+from bot.views.ids import Callback
 
 
 def register(app: App, deps: Deps) -> None:

@@ -45,7 +45,7 @@ from bot.scheduling.handlers import (
 )
 from bot.scheduling.pacing import ChannelPacer
 from bot.services.slack_io import WorkspaceGone, slack_error
-from bot.slack_client import KeepAliveWebClient
+from bot.transport.client import KeepAliveWebClient
 
 log = logging.getLogger(__name__)
 

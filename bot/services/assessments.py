@@ -105,7 +105,7 @@ def status_line(row: m.Assessment) -> str:
     offsets = row.checkin_offsets or []
     if not offsets:
         return "No check-ins scheduled."
-    from bot.durations import describe_offsets
+    from bot.timing.durations import describe_offsets
 
     return "Check-ins after " + describe_offsets([timedelta(seconds=s) for s in offsets]) + "."
 

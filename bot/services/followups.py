@@ -306,7 +306,7 @@ def delete(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
 def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, channel: str,
                      thread: str | None) -> None:
     """A small chart of the ownership symptoms across check-ins, with the same in text."""
-    from bot import charts
+    from bot.views import charts
 
     with deps.sessions() as session:
         a = session.get(m.Assessment, assessment_id)

@@ -17,8 +17,8 @@ from bot.db import models as m
 from bot.db import queue
 from bot.deps import Deps
 from bot.errors import NotAllowed, NotFound, UserFacingError
-from bot.scheduling.recurrence import RecurrenceError, next_run, parse_time, zone
 from bot.services.followups import is_admin
+from bot.timing.recurrence import RecurrenceError, next_run, parse_time, zone
 from bot.views import health as hv
 from triage import questions as Q
 
@@ -315,7 +315,7 @@ def post_trend_chart(client: WebClient, deps: Deps, *, health_check_id: int, run
     average over the latest checks, in the results' thread, with the numbers in text
     beside it. Never fatal: a failed upload is logged and the summary stands. True when
     a chart was uploaded."""
-    from bot import charts
+    from bot.views import charts
 
     runs = chart_runs(deps, health_check_id)
     if len(runs) < 2:

@@ -11,8 +11,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.durations import DurationError, describe_offsets, parse_durations
 from bot.errors import BadModalState
+from bot.timing.durations import DurationError, describe_offsets, parse_durations
 from bot.views import intake as intake_views
 from bot.views.metadata import IntakeState, MetadataError
 from triage import IntakeError, parse_intake

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.ids import Action, Callback
 from bot.views.blocks import actions, button, context, esc, message, plain, section
+from bot.views.ids import Action, Callback
 from bot.views.intake import STEPS, answer_input, parse_step
 from bot.views.metadata import MetadataError
 from triage import questions as Q

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.ids import Action, Callback
 from bot.views.blocks import actions, button, context, message, option, plain, section
+from bot.views.ids import Action, Callback
 from bot.views.metadata import MetadataError
 from triage import questions as Q
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.ids import Action, BlockId
 from bot.views.blocks import (
     Block,
     actions,
@@ -35,6 +34,7 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.ids import Action, BlockId
 from triage import questions as Q
 
 PAGE_SIZE = 10

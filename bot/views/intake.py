@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.durations import DurationError, parse_durations
-from bot.ids import Action, BlockId, Callback
+from bot.timing.durations import DurationError, parse_durations
 from bot.views.blocks import Block, actions, button, context, option, plain, section
+from bot.views.ids import Action, BlockId, Callback
 from bot.views.metadata import (
     CADENCE_CUSTOM_MAX,
     CADENCES,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bot.ids import Action, BlockId
 from bot.views.blocks import actions, button, clip, esc, plain, section
+from bot.views.ids import Action, BlockId
 
 TITLE = "Engagement triage"
 BOT_NAME = "@Engagement Triage"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.ids import Action, BlockId
 from bot.views.blocks import (
     Block,
     actions,
@@ -26,6 +25,7 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.ids import Action, BlockId
 from triage import questions as Q
 from triage import tables as T
 from triage.models import Assessment, Evidence, RankedModel

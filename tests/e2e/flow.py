@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ids import Action
+from bot.views.ids import Action
 from bot.views.metadata import flatten
 from tests.support.harness import Bot
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands_text import parse_command_text
+from bot.listeners.command_text import parse_command_text
 from bot.views import followups as fu_views
 from bot.views import health as health_views
 from bot.views.intake import STEP_COUNT, parse_step

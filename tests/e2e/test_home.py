@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from bot.db import models as m
-from bot.ids import Action, BlockId
 from bot.views import notices
+from bot.views.ids import Action, BlockId
 from tests.e2e.flow import run_intake
 from tests.e2e.test_checkins import checkin_posts
 from tests.e2e.test_health import run_posts

@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from bot.oauth import TokenCipher
+from bot.transport.oauth import TokenCipher
 from tests.fakeslack.server import FakeSlack
 from tests.support.harness import Bot, start_bot
 
@@ -133,7 +133,7 @@ def test_worker_in_oauth_mode_posts_for_each_installed_workspace(
     from pathlib import Path
 
     from bot.db.migrate import upgrade
-    from bot.runtime import build_deps
+    from bot.deps import build_deps
     from bot.services import workspaces
     from bot.settings import Settings
 

@@ -22,7 +22,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.db import models as m
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_session_factory
-from bot.oauth import make_stores
+from bot.transport.oauth import make_stores
 from tests.e2e.test_workers import seed
 from tests.fakeslack.client import SlackSender
 from tests.fakeslack.server import FakeSlack

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bot.db.migrate import upgrade
-from bot.ids import Callback
+from bot.views.ids import Callback
 from tests.e2e.test_shutdown import Proc, env_for, sigterm_waits_for_the_slow_call
 from tests.fakeslack import schemas
 from tests.fakeslack.client import command_fields, fill, view_submission_payload

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_app, make_client
+from bot.app import create_app
 from bot.db.migrate import upgrade
-from bot.deps import Deps
-from bot.runtime import build_deps
-from bot.server import HttpServer, WsgiApp
+from bot.deps import Deps, build_deps
 from bot.settings import Settings
+from bot.transport.client import make_client
+from bot.transport.http import HttpServer, WsgiApp
 from tests.fakeslack.client import SlackSender, fill
 from tests.fakeslack.server import FakeSlack
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import charts
 from bot.services.health import summarize
+from bot.views import charts
 from triage import questions as Q
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

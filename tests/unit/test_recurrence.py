@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.scheduling.recurrence import RecurrenceError, next_run
+from bot.timing.recurrence import RecurrenceError, next_run
 
 ANCHOR = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.commands_text import clean, parse_command_text
-from bot.durations import DurationError, describe_offsets, parse_durations
+from bot.listeners.command_text import clean, parse_command_text
 from bot.settings import Settings
+from bot.timing.durations import DurationError, describe_offsets, parse_durations
 
 
 def test_default_checkin_offsets_are_two_and_six_weeks(monkeypatch) -> None:
@@ -81,7 +81,7 @@ def test_run_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
 
 
 def test_request_log_line_names_ids_only() -> None:
-    from bot.listeners.logging_mw import describe
+    from bot.transport.logged_app import describe
 
     body = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"},
             "actions": [{"action_id": "checkin_open", "value": "secret text"}],

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.slack_client import KeepAliveWebClient
+from bot.transport.client import KeepAliveWebClient
 from tests.fakeslack.server import FakeSlack
 
 
@@ -82,7 +82,7 @@ def test_an_idle_connection_closed_by_the_server_counts_as_dropped() -> None:
     import http.client
     import socket
 
-    from bot.slack_client import _dropped
+    from bot.transport.client import _dropped
 
     ours, theirs = socket.socketpair()
     conn = http.client.HTTPConnection("127.0.0.1")

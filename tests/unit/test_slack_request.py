@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_bolt.request.internals import parse_body as bolt_parse_body
 
-from bot.slack_request import parse_body, parse_form
+from bot.transport.request import parse_body, parse_form
 
 text = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.ids import Action
 from bot.views import help as help_views
 from bot.views import notices
+from bot.views.ids import Action
 from tests.fakeslack.schemas import validate_blocks_message, validate_modal
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.ids import Action, BlockId
 from bot.views import home as hv
+from bot.views.ids import Action, BlockId
 from tests.fakeslack.schemas import BlockKitError, validate_home
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

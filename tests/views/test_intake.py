@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from bot.ids import Action, BlockId, Callback
+from bot.views.ids import Action, BlockId, Callback
 from bot.views.intake import (
     CADENCE_BLOCK,
     CADENCE_CUSTOM_BLOCK,

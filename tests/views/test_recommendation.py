@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.ids import Action, BlockId
+from bot.views.ids import Action, BlockId
 from bot.views.recommendation import (
     STATUS_BLOCK,
     matrix_modal,

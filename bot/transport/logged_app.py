@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.commands_text import parse_command_text
+from bot.listeners.command_text import parse_command_text
 
 log = logging.getLogger("bot.requests")
 
@@ -46,7 +46,7 @@ class LoggedApp(App):
     """Bolt's ``App``, logging one line for every request it dispatches: from the start of
     signature verification to the ack response (lazy work after the ack is not included)."""
 
-    logs_requests = True  # bot.server.WsgiApp then writes no access line of its own
+    logs_requests = True  # bot.transport.http.WsgiApp then writes no access line of its own
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()

@@ -18,7 +18,7 @@ from slack_bolt import App
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 
-from bot.slack_request import BoltRequestHandler, SlackRequestHandler
+from bot.transport.request import BoltRequestHandler, SlackRequestHandler
 
 log = logging.getLogger("bot.http")
 

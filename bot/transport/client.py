@@ -23,15 +23,24 @@ from __future__ import annotations
 
 import http.client
 import io
+import logging
 import select
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
 
 
 def _dropped(conn: http.client.HTTPConnection) -> bool:
@@ -111,3 +120,40 @@ class KeepAliveWebClient(WebClient):
             return {"status": resp.status, "headers": resp.headers, "body": body}
         charset = resp.headers.get_content_charset() or "utf-8"
         return {"status": resp.status, "headers": resp.headers, "body": body.decode(charset)}
+
+
+# The logger every WebClient (and the client Bolt makes for each request) is given.
+# slack_sdk decides whether to build its DEBUG messages -- the whole request, a modal's
+# JSON included, and the whole response -- from ``logger.level``, the logger's *own*
+# level, so a logger left at NOTSET (slack_sdk's default) has them formatted on every call
+# only for logging to drop them: about as much CPU as sending the modal. Its level is set
+# explicitly in ``make_client`` instead.
+SDK_LOG = logging.getLogger("bot.slack_api")
+
+
+def _pin_sdk_log_level() -> None:
+    """Give SDK_LOG the level in effect for ``slack_sdk`` (never below INFO: at DEBUG the
+    SDK logs request bodies; ``bot.cli.configure_logging`` keeps it at INFO too)."""
+    level = max(logging.INFO, logging.getLogger("slack_sdk").getEffectiveLevel())
+    if SDK_LOG.level != level:
+        SDK_LOG.setLevel(level)
+
+
+def make_client(token: str | None, deps: Deps, *, wait_on_rate_limit: bool = True
+                ) -> WebClient:
+    """A Web API client that retries 5xx and dropped connections, and (for request
+    handling) waits out 429s. The scheduler's client does not wait: it defers only the
+    rate-limited channel and carries on with the others."""
+    _pin_sdk_log_level()
+    client = WebClient(
+        token=token,
+        base_url=deps.settings.slack_api_url,
+        timeout=int(deps.settings.slack_timeout_seconds),
+        logger=SDK_LOG,
+    )
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    if wait_on_rate_limit:
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    return client
