@@ -43,6 +43,8 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
         raise_error_for_unhandled_request=False,
     )
     errors.register(app)
+    if deps.installation_store is not None:  # record each install (the workspaces table)
+        deps.installation_store.on_save = lambda inst: workspaces.installed(deps, inst)
 
     @app.middleware
     def remember_workspace(context: BoltContext, next: Callable[[], None]) -> None:

@@ -38,10 +38,5 @@ def build_deps(settings: Settings, clock: Any = None) -> Deps:
         installations, states = make_stores(engine, client_id=settings.slack_client_id,
                                             encryption_key=settings.encryption_key)
     extra = {"clock": clock} if clock is not None else {}
-    deps = Deps(settings=settings, sessions=make_session_factory(engine),
+    return Deps(settings=settings, sessions=make_session_factory(engine),
                 installation_store=installations, state_store=states, **extra)
-    if installations is not None:
-        from bot.services import workspaces
-
-        installations.on_save = lambda installation: workspaces.installed(deps, installation)
-    return deps

@@ -25,6 +25,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.db.states import (
+    AssessmentStatus,
+    CheckinStatus,
+    FollowupsStatus,
+    HealthCheckStatus,
+    HealthRunStatus,
+    JobStatus,
+)
+
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -75,10 +84,11 @@ class Assessment(Base):
     stated_model: Mapped[str | None] = mapped_column(String(32), default=None)
     mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
     confidence: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="pending_post")
+    status: Mapped[str] = mapped_column(String(16), default=AssessmentStatus.PENDING_POST)
     post_error: Mapped[str | None] = mapped_column(String(200), default=None)
     checkin_offsets: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
-    followups_status: Mapped[str] = mapped_column(String(16), default="active")
+    followups_status: Mapped[str] = mapped_column(String(16),
+                                                  default=FollowupsStatus.ACTIVE)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -96,7 +106,7 @@ class Checkin(Base):
     seq: Mapped[int] = mapped_column(Integer)
     of_total: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=CheckinStatus.SCHEDULED)
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     nudged_at: Mapped[datetime | None] = mapped_column(default=None)
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -123,7 +133,7 @@ class Job(Base):
     ref_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=8)
@@ -188,7 +198,7 @@ class HealthCheck(Base):
     skip_weekends: Mapped[bool] = mapped_column(Boolean, default=True)
     window_seconds: Mapped[int] = mapped_column(Integer)
     min_responses: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=HealthCheckStatus.ACTIVE)
     next_run_at: Mapped[datetime | None] = mapped_column(default=None)
     anchor_at: Mapped[datetime]
     created_at: Mapped[datetime]
@@ -210,7 +220,7 @@ class HealthRun(Base):
     posted_at: Mapped[datetime | None] = mapped_column(default=None)
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     closes_at: Mapped[datetime | None] = mapped_column(default=None)
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=HealthRunStatus.SCHEDULED)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 

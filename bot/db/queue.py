@@ -56,11 +56,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import Job, ProcessedRequest
+from bot.db.states import JobStatus
 
 log = logging.getLogger(__name__)
 
 PENDING, CLAIMED, DONE, FAILED, CANCELLED, PAUSED = (
-    "pending", "claimed", "done", "failed", "cancelled", "paused")
+    JobStatus.PENDING, JobStatus.CLAIMED, JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED,
+    JobStatus.PAUSED)
 ACTIVE = (PENDING, CLAIMED)
 WAITING = (PENDING, PAUSED)
 DEFAULT_MAX_ATTEMPTS = 8

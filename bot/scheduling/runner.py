@@ -9,7 +9,7 @@ lease runs out. Slack's per-channel rate limit is honoured per channel: the pace
 turns (one post per channel per second) and a 429 defers only that channel's jobs.
 
 Delivery is at least once: a worker can die after Slack accepted a post and before the batch
-was written back. Handlers make the retry harmless (see ``handlers.py``).
+was written back. Every job makes the retry harmless (see ``bot.jobs.context``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import socket
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -33,17 +33,10 @@ from sqlalchemy.orm import Session
 
 from bot.db import leader, queue
 from bot.deps import Deps
+from bot.jobs.context import Deferred, Handler, JobContext, PermanentFailure, Writes
 from bot.scheduling import giveup
-from bot.scheduling.handlers import (
-    HANDLERS,
-    PREFETCH,
-    Deferred,
-    Handler,
-    JobContext,
-    PermanentFailure,
-    Record,
-)
 from bot.scheduling.pacing import ChannelPacer
+from bot.scheduling.registry import HANDLERS, PREFETCH
 from bot.services.slack_io import WorkspaceGone, slack_error
 from bot.transport.client import KeepAliveWebClient
 
@@ -83,15 +76,21 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+class Result(StrEnum):
+    DONE = "done"
+    RETRY = "retry"  # again later (deferred when the attempt does not count)
+    FAILED = "failed"
+
+
 @dataclass
 class Outcome:
     """What became of one claimed job; written back in one transaction per batch."""
 
-    status: str  # "done" | "retry" | "failed"
+    status: Result
     error: str | None = None
     retry_at: datetime | None = None
     count_attempt: bool = True
-    record: Record | None = None  # the handler's own writes, applied with the completion
+    record: Writes | None = None  # the handler's own writes, applied with the completion
     team_gone: str | None = None  # stop this workspace's schedules (token revoked ...)
     told: bool = False  # a failure its owner already heard about
 
@@ -99,11 +98,12 @@ class Outcome:
         """Is this the end of the job (failed, or a counted retry with no attempts left)?"""
         if self.team_gone or self.told:
             return False
-        return self.status == "failed" or (
-            self.status == "retry" and self.count_attempt and job.attempts >= job.max_attempts)
+        return self.status == Result.FAILED or (
+            self.status == Result.RETRY and self.count_attempt
+            and job.attempts >= job.max_attempts)
 
 
-DONE = Outcome("done")
+DONE = Outcome(Result.DONE)
 
 
 class SchedulerRunner:
@@ -232,7 +232,7 @@ class SchedulerRunner:
             outcomes = [(job, future.result()) for job, future in zip(claimed, futures,
                                                                        strict=True)]
             self._write_back(outcomes)
-            total += sum(1 for _, o in outcomes if o.status != "retry" or o.count_attempt)
+            total += sum(1 for _, o in outcomes if o.status != Result.RETRY or o.count_attempt)
         return total
 
     def _prefetch(self, claimed: list[queue.ClaimedJob]) -> dict[int, Any]:
@@ -252,13 +252,13 @@ class SchedulerRunner:
         handler = self.handlers.get(job.kind)
         now = self.deps.clock()
         if handler is None:
-            return Outcome("failed", error=f"no handler for job kind {job.kind!r}")
+            return Outcome(Result.FAILED, error=f"no handler for job kind {job.kind!r}")
         ahead = (job.due_at - now).total_seconds()  # claimed up to LOOKAHEAD early
         if ahead > 0:
             self._stopping.wait(ahead)
             now = max(self.deps.clock(), job.due_at)  # (a test clock may stand still)
         if self._stopping.is_set():  # shutting down: hand back what has not started
-            return Outcome("retry", error="worker stopped before running it", retry_at=now,
+            return Outcome(Result.RETRY, error="worker stopped before running it", retry_at=now,
                            count_attempt=False)
         ctx: JobContext | None = None
         try:
@@ -267,30 +267,30 @@ class SchedulerRunner:
                              wait=lambda seconds: not self._stopping.wait(seconds))
             record = handler(ctx)
         except Deferred as d:
-            return Outcome("retry", error=d.reason, retry_at=d.until, count_attempt=False)
+            return Outcome(Result.RETRY, error=d.reason, retry_at=d.until, count_attempt=False)
         except WorkspaceGone as gone:
-            return Outcome("failed", error=f"workspace gone: {gone.error}",
+            return Outcome(Result.FAILED, error=f"workspace gone: {gone.error}",
                            team_gone=gone.error)
         except PermanentFailure as failure:
-            return Outcome("failed", error=str(failure), told=failure.told)
+            return Outcome(Result.FAILED, error=str(failure), told=failure.told)
         except SlackApiError as exc:
             retry_after = _retry_after(exc)
             if retry_after is not None:
                 until = now + retry_after
                 if ctx is not None and ctx.channel:
                     self.pacer.block(ctx.channel, until)
-                return Outcome("retry", error="ratelimited", retry_at=until,
+                return Outcome(Result.RETRY, error="ratelimited", retry_at=until,
                                count_attempt=False)
-            return Outcome("retry", error=slack_error(exc), retry_at=self._backoff(job, now))
+            return Outcome(Result.RETRY, error=slack_error(exc), retry_at=self._backoff(job, now))
         except Exception as exc:
             log.exception("job %s (%s) failed", job.id, job.kind)
-            return Outcome("retry", error=f"{type(exc).__name__}: {exc}"[:500],
+            return Outcome(Result.RETRY, error=f"{type(exc).__name__}: {exc}"[:500],
                            retry_at=self._backoff(job, now))
         finally:
             if ctx is not None and ctx.posting:
                 self.pacer.release(ctx.posting, self.deps.clock())
         self.leading()  # progress renews the lease (a cheap check almost every time)
-        return Outcome("done", record=record) if record is not None else DONE
+        return Outcome(Result.DONE, record=record) if record is not None else DONE
 
     def _write_back(self, outcomes: list[tuple[queue.ClaimedJob, Outcome]]) -> None:
         """Complete, defer, retry or fail the batch in one transaction, the handlers' own
@@ -319,7 +319,7 @@ class SchedulerRunner:
                     client = self.client_for(job.team_id)
                 except WorkspaceGone:
                     continue
-                giveup.report(self.deps, client, job, outcome.error or "failed")
+                giveup.report(self.deps, client, job, outcome.error or Result.FAILED)
         gone = {job.team_id: o.team_gone for job, o in outcomes if o.team_gone}
         for team_id, reason in gone.items():
             from bot.services import workspaces
@@ -333,18 +333,18 @@ class SchedulerRunner:
         grouped: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
         new_jobs: list[dict[str, Any]] = []
         for job, outcome in outcomes:
-            if outcome.status == "done":
+            if outcome.status == Result.DONE:
                 done.append(job.id)
                 if outcome.record is not None:
                     for stmt, params in outcome.record.statements:
                         grouped.setdefault(id(stmt), (stmt, []))[1].append(params)
                     new_jobs += outcome.record.jobs
-            elif (outcome.status == "retry" and not outcome.count_attempt
+            elif (outcome.status == Result.RETRY and not outcome.count_attempt
                   and outcome.retry_at is not None):
                 deferred.append((job.id, outcome.retry_at, outcome.error or "deferred"))
             else:
-                queue.fail(session, job.id, self.worker_id, outcome.error or "failed",
-                           outcome.retry_at if outcome.status == "retry" else None,
+                queue.fail(session, job.id, self.worker_id, outcome.error or Result.FAILED,
+                           outcome.retry_at if outcome.status == Result.RETRY else None,
                            count_attempt=outcome.count_attempt, now=now)
         for stmt, batch in grouped.values():
             session.execute(stmt, batch)
@@ -400,5 +400,3 @@ def _retry_after(exc: SlackApiError) -> timedelta | None:
         seconds = 1.0
     return timedelta(seconds=max(seconds, 0.0))
 
-
-RunnerFactory = Callable[[Deps, WebClient], SchedulerRunner]

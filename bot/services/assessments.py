@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.db import models as m
 from bot.db import queue
+from bot.db.states import AssessmentStatus, CheckinStatus, FollowupsStatus, JobKind
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable, NotFound
 from bot.services import intake as intake_service
@@ -70,9 +71,9 @@ def create_from_intake(deps: Deps, state: IntakeState, *, view: dict[str, Any]) 
             stated_model=stated.value if stated else None,
             mismatch=verdict.mismatch is not None,
             confidence=verdict.bottleneck.confidence,
-            status="pending_post",
+            status=AssessmentStatus.PENDING_POST,
             checkin_offsets=intake_service.checkin_offsets_seconds(deps, state),
-            followups_status="active",
+            followups_status=FollowupsStatus.ACTIVE,
             created_at=now,
             updated_at=now,
         )
@@ -140,7 +141,7 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
                 assert db_row is not None
                 db_row.message_ts = ts
                 db_row.permalink = link
-                db_row.status = "posted"
+                db_row.status = AssessmentStatus.POSTED
                 db_row.post_error = None
                 db_row.updated_at = deps.clock()
             row.message_ts, row.permalink = ts, link
@@ -200,8 +201,8 @@ def _mark_failed(deps: Deps, assessment_id: int, error: str) -> None:
     with deps.sessions.begin() as session:
         db_row = session.get(m.Assessment, assessment_id)
         if db_row is not None:
-            if db_row.status != "posted":
-                db_row.status = "post_failed"
+            if db_row.status != AssessmentStatus.POSTED:
+                db_row.status = AssessmentStatus.POST_FAILED
             db_row.post_error = error[:200]
             db_row.updated_at = deps.clock()
 
@@ -218,10 +219,10 @@ def schedule_checkins(deps: Deps, row: m.Assessment) -> None:
                 continue
             due = now + timedelta(seconds=seconds)
             checkin = m.Checkin(team_id=row.team_id, assessment_id=row.id, seq=seq,
-                                of_total=len(offsets), due_at=due, status="scheduled",
+                                of_total=len(offsets), due_at=due, status=CheckinStatus.SCHEDULED,
                                 created_at=now)
             session.add(checkin)
             session.flush()
-            queue.enqueue(session, team_id=row.team_id, kind="checkin_post", due_at=due,
+            queue.enqueue(session, team_id=row.team_id, kind=JobKind.CHECKIN_POST, due_at=due,
                           idempotency_key=f"checkin_post:{checkin.id}", ref_id=checkin.id,
                           now=now)

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from bot.db import models as m
 from bot.db import queue
+from bot.db.states import CHECKIN_JOBS, CheckinStatus, FollowupsStatus, JobKind
 from bot.deps import Deps
 from bot.errors import NotAllowed, NotFound
 from bot.services.slack_io import post_message
@@ -36,10 +37,10 @@ from triage.models import Assessment, Comparison
 
 log = logging.getLogger(__name__)
 
-CHECKIN_JOBS = ("checkin_post", "checkin_nudge", "checkin_miss")
-OPEN = ("scheduled", "posted", "snoozed")
-UNSENT = ("scheduled", "snoozed")  # not posted yet: a checkin_post job should wait for it
-GIVEN_UP = "failed"  # its post was given up (bot.scheduling.giveup): not posted either
+OPEN = (CheckinStatus.SCHEDULED, CheckinStatus.POSTED, CheckinStatus.SNOOZED)
+# not posted yet: a checkin_post job should wait for it
+UNSENT = (CheckinStatus.SCHEDULED, CheckinStatus.SNOOZED)
+GIVEN_UP = CheckinStatus.FAILED  # its post was given up (the owner was told): not posted
 
 
 def is_admin(client: WebClient, user_id: str) -> bool:
@@ -89,7 +90,7 @@ def open_checkin(client: WebClient, deps: Deps, *, trigger_id: str, team_id: str
                  user_id: str, checkin_id: int) -> None:
     ref = load(deps, team_id, checkin_id)
     require_owner_or_admin(client, user_id, ref.owner_id, "answer this check-in")
-    if ref.status == "answered":
+    if ref.status == CheckinStatus.ANSWERED:
         raise NotAllowed("This check-in has already been answered; the result is in the thread.")
     state = fu_views.CheckinState(team_id=team_id, checkin_id=checkin_id)
     client.views_open(trigger_id=trigger_id, view=fu_views.checkin_modal(
@@ -109,7 +110,7 @@ def submit(deps: Deps, view: dict[str, Any], user_id: str) -> tuple[dict[str, An
             m.Checkin.team_id == state.team_id, m.Checkin.id == state.checkin_id))
         if checkin is None:  # deleted while the modal was open: say so, don't just close
             raise NotFound(notices.ASSESSMENT_DELETED)
-        if checkin.status == "answered":
+        if checkin.status == CheckinStatus.ANSWERED:
             return {}, None  # a double submit: the first one wins
         a = session.get(m.Assessment, checkin.assessment_id)
         if a is None:
@@ -119,7 +120,7 @@ def submit(deps: Deps, view: dict[str, Any], user_id: str) -> tuple[dict[str, An
         checkin.answers = {"answers": follow_up, "started": parsed["started"],
                            "note": parsed["note"]}
         checkin.comparison = result.model_dump(mode="json")
-        checkin.status = "answered"
+        checkin.status = CheckinStatus.ANSWERED
         checkin.answered_at = now
         checkin.answered_by = user_id
         cancel_jobs(session, state.team_id, [checkin.id], now=now)
@@ -187,13 +188,13 @@ def stop(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin_i
         a = session.get(m.Assessment, ref.assessment_id)
         if a is None:
             raise NotFound(notices.ASSESSMENT_DELETED)
-        a.followups_status = "stopped"
+        a.followups_status = FollowupsStatus.STOPPED
         ids = list(session.scalars(select(m.Checkin.id).where(
             m.Checkin.assessment_id == a.id)))
         cancel_jobs(session, team_id, ids, now=deps.clock())
         for checkin in session.scalars(select(m.Checkin).where(
                 m.Checkin.id.in_(ids), m.Checkin.status.in_(OPEN))):
-            checkin.status = "stopped"
+            checkin.status = CheckinStatus.STOPPED
     update_parent(client, deps, team_id, ref.assessment_id, rec_views.stopped_status(user_id))
     return f"Stopped all follow-ups of *{esc(ref.engagement)}*."
 
@@ -214,9 +215,9 @@ def resume(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin
         a = session.get(m.Assessment, ref.assessment_id)
         if a is None:
             raise NotFound(notices.ASSESSMENT_DELETED)
-        if a.followups_status != "paused":
+        if a.followups_status != FollowupsStatus.PAUSED:
             return f"The follow-ups of *{name}* are {a.followups_status}, not paused."
-        a.followups_status = "active"
+        a.followups_status = FollowupsStatus.ACTIVE
         ids = list(session.scalars(select(m.Checkin.id).where(
             m.Checkin.assessment_id == a.id)))
         queue.resume(session, team_id=team_id, kind=CHECKIN_JOBS, ref_ids=ids, now=now)
@@ -240,7 +241,7 @@ def rearm(session: Any, team_id: str, assessment_id: int, *, now: datetime) -> l
     if not unsent:
         return []
     armed = set(session.scalars(select(m.Job.ref_id).where(
-        m.Job.team_id == team_id, m.Job.kind == "checkin_post",
+        m.Job.team_id == team_id, m.Job.kind == JobKind.CHECKIN_POST,
         m.Job.ref_id.in_(list(unsent)), m.Job.status.in_((*queue.WAITING, queue.CLAIMED)))))
     rearmed = []
     for cid in sorted(set(unsent) - armed):
@@ -248,19 +249,19 @@ def rearm(session: Any, team_id: str, assessment_id: int, *, now: datetime) -> l
         # its one job (the key is per check-in) failed, or ran while the follow-ups were
         # paused and found nothing to do: make it pending again
         done = session.execute(
-            update(m.Job).where(m.Job.team_id == team_id, m.Job.kind == "checkin_post",
+            update(m.Job).where(m.Job.team_id == team_id, m.Job.kind == JobKind.CHECKIN_POST,
                                 m.Job.ref_id == cid,
                                 m.Job.status.in_((queue.FAILED, queue.DONE, queue.CANCELLED)))
             .values(status=queue.PENDING, due_at=due, attempts=0, lease_owner=None,
                     lease_until=None, last_error=None, done_at=None, updated_at=now)
             .execution_options(synchronize_session=False))
         if not done.rowcount:  # no job at all (purged): a new one
-            queue.enqueue(session, team_id=team_id, kind="checkin_post", due_at=due,
+            queue.enqueue(session, team_id=team_id, kind=JobKind.CHECKIN_POST, due_at=due,
                           idempotency_key=f"checkin_post:{cid}", ref_id=cid, now=now)
         rearmed.append(cid)
     session.execute(update(m.Checkin).where(m.Checkin.id.in_(list(unsent)),
                                             m.Checkin.status == GIVEN_UP)
-                    .values(status="scheduled").execution_options(synchronize_session=False))
+                    .values(status=CheckinStatus.SCHEDULED).execution_options(synchronize_session=False))
     return rearmed
 
 
@@ -314,7 +315,8 @@ def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, chann
             return  # deleted meanwhile
         follow_ups = [c.answers["answers"] for c in session.scalars(
             select(m.Checkin).where(m.Checkin.assessment_id == assessment_id,
-                                    m.Checkin.status == "answered").order_by(m.Checkin.seq))
+                                    m.Checkin.status == CheckinStatus.ANSWERED)
+            .order_by(m.Checkin.seq))
             if c.answers]
         baseline = dict(a.answers)
     labels, series = charts.symptom_series(baseline, follow_ups)

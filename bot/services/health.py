@@ -6,15 +6,16 @@ import hashlib
 import hmac
 import logging
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from bot.db import models as m
 from bot.db import queue
+from bot.db.states import HealthCheckStatus, HealthRunStatus, JobKind, JobStatus
 from bot.deps import Deps
 from bot.errors import NotAllowed, NotFound, UserFacingError
 from bot.services.followups import is_admin
@@ -54,7 +55,7 @@ def create(deps: Deps, *, team_id: str, creator_id: str, parsed: dict[str, Any])
             local_time=parsed["local_time"], timezone=parsed["timezone"],
             skip_weekends=parsed["skip_weekends"],
             window_seconds=int(deps.settings.health_window.total_seconds()),
-            min_responses=deps.settings.health_min_responses, status="active",
+            min_responses=deps.settings.health_min_responses, status=HealthCheckStatus.ACTIVE,
             anchor_at=now, created_at=now, updated_at=now)
         session.add(hc)
         session.flush()
@@ -70,20 +71,20 @@ def schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: date
                    timezone=hc.timezone, skip_weekends=hc.skip_weekends, anchor=hc.anchor_at)
     hc.next_run_at = due
     key = f"health_post:{hc.id}:{due.isoformat()}"
-    job = queue.enqueue(session, team_id=hc.team_id, kind="health_post", due_at=due,
+    job = queue.enqueue(session, team_id=hc.team_id, kind=JobKind.HEALTH_POST, due_at=due,
                         idempotency_key=key, ref_id=hc.id, payload={"at": due.isoformat()},
                         now=now)
     if job is None:  # resumed before the occurrence its pause cancelled: bring that one back
         session.execute(update(m.Job).where(m.Job.idempotency_key == key,
-                                            m.Job.status == "cancelled")
-                        .values(status="pending", attempts=0, updated_at=now))
+                                            m.Job.status == JobStatus.CANCELLED)
+                        .values(status=JobStatus.PENDING, attempts=0, updated_at=now))
 
 
 def describe(hc: m.HealthCheck) -> str:
     when = f"{Q.HEALTH_CADENCES[hc.cadence].lower()} on {Q.WEEKDAYS[hc.weekday]} at " \
            f"{hc.local_time} ({hc.timezone})"
     nxt = ""
-    if hc.next_run_at and hc.status == "active":
+    if hc.next_run_at and hc.status == HealthCheckStatus.ACTIVE:
         local = hc.next_run_at.astimezone(zone(hc.timezone))
         nxt = f", next {local:%a %d %b %H:%M}"
     return f"#{hc.id} in <#{hc.channel_id}>: {when}, {hc.status}{nxt}, set up by <@{hc.creator_id}>"
@@ -93,7 +94,7 @@ def list_text(deps: Deps, *, team_id: str, channel_id: str) -> str:
     with deps.sessions() as session:
         rows = session.scalars(select(m.HealthCheck).where(
             m.HealthCheck.team_id == team_id, m.HealthCheck.channel_id == channel_id,
-            m.HealthCheck.status != "stopped").order_by(m.HealthCheck.id)).all()
+            m.HealthCheck.status != HealthCheckStatus.STOPPED).order_by(m.HealthCheck.id)).all()
         if not rows:
             return ("No health checks in this channel. `/engagement healthcheck` sets one up.")
         return "Health checks here:\n" + "\n".join(f"• {describe(r)}" for r in rows)
@@ -105,7 +106,7 @@ def change(client: WebClient, deps: Deps, *, team_id: str, channel_id: str, user
     now = deps.clock()
     with deps.sessions.begin() as session:
         query = select(m.HealthCheck).where(m.HealthCheck.team_id == team_id,
-                                            m.HealthCheck.status != "stopped")
+                                            m.HealthCheck.status != HealthCheckStatus.STOPPED)
         wanted = arg.strip().lstrip("#")
         if wanted.isdigit():
             query = query.where(m.HealthCheck.id == int(wanted))
@@ -124,14 +125,14 @@ def change(client: WebClient, deps: Deps, *, team_id: str, channel_id: str, user
                                      "workspace admin) can change it.")
         for hc in rows:
             if verb == "pause":
-                hc.status = "paused"
-                queue.cancel(session, team_id=team_id, kind="health_post", ref_ids=[hc.id])
-            elif verb == "resume" and hc.status == "paused":
-                hc.status = "active"
+                hc.status = HealthCheckStatus.PAUSED
+                queue.cancel(session, team_id=team_id, kind=JobKind.HEALTH_POST, ref_ids=[hc.id])
+            elif verb == "resume" and hc.status == HealthCheckStatus.PAUSED:
+                hc.status = HealthCheckStatus.ACTIVE
                 schedule_next(session, hc, after=now, now=now)
             elif verb == "stop":
-                hc.status = "stopped"
-                queue.cancel(session, team_id=team_id, kind="health_post", ref_ids=[hc.id])
+                hc.status = HealthCheckStatus.STOPPED
+                queue.cancel(session, team_id=team_id, kind=JobKind.HEALTH_POST, ref_ids=[hc.id])
             hc.updated_at = now
         return "\n".join(f"• {describe(hc)}" for hc in rows)
 
@@ -151,7 +152,7 @@ def rate(deps: Deps, *, team_id: str, user_id: str, value: str) -> str:
                                                        m.HealthRun.id == run_id))
         if run is None:
             raise NotFound("I can't find that health check.")
-        if run.status != "open":
+        if run.status != HealthRunStatus.OPEN:
             return "This health check has closed; the results are in its thread."
         digest = responder_hash(deps, run_id, user_id)
         session.execute(delete(m.HealthAnswer).where(
@@ -195,103 +196,6 @@ def summarize(answers: list[tuple[str, str, str]], previous: dict[str, Any] | No
     return summary
 
 
-# ------------------------------------------------------------------ scheduled work
-
-
-def post_run(ctx: Any) -> None:
-    """Job ``health_post``: post the run, schedule its closing and the next run."""
-    from bot.services.slack_io import find_marked, marker, post_message
-
-    deps, now = ctx.deps, ctx.now
-    # the occurrence this job is for (its due_at moves when a retry is scheduled)
-    occurrence = datetime.fromisoformat((ctx.job.payload or {})["at"])
-    with deps.sessions.begin() as session:
-        hc = session.get(m.HealthCheck, ctx.job.ref_id)
-        if hc is None or hc.status != "active":
-            return
-        run = session.scalar(select(m.HealthRun).where(
-            m.HealthRun.health_check_id == hc.id,
-            m.HealthRun.scheduled_for == occurrence))
-        if run is None:
-            seq = 1 + (session.scalar(select(func.max(m.HealthRun.seq)).where(
-                m.HealthRun.health_check_id == hc.id)) or 0)
-            run = m.HealthRun(team_id=hc.team_id, health_check_id=hc.id, seq=seq,
-                              channel_id=hc.channel_id, scheduled_for=occurrence,
-                              status="scheduled")
-            session.add(run)
-            session.flush()
-        if run.message_ts:
-            return
-        run_id, channel, seq = run.id, hc.channel_id, run.seq
-        closes = now + timedelta(seconds=hc.window_seconds)
-        closes_text = f"{closes.astimezone(zone(hc.timezone)):%a %H:%M} ({hc.timezone})"
-        min_responses = hc.min_responses
-    ctx.use_channel(channel)
-    from bot.errors import ChannelUnavailable
-    from bot.scheduling.handlers import PermanentFailure
-
-    # a retry may follow a post Slack took but answered too late: look for it first
-    mark = marker("engagement_health_run", run_id=run_id)
-    try:
-        found = find_marked(ctx.client, channel, mark) if ctx.job.is_retry else None
-        resp = {"ts": found} if found else post_message(
-            ctx.client, channel, metadata=mark, **hv.run_message(
-                run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
-    except ChannelUnavailable as exc:
-        _pause_for_channel(ctx, exc)
-        raise PermanentFailure(exc.reason, told=True) from exc
-    with deps.sessions.begin() as session:
-        run = session.get(m.HealthRun, run_id)
-        hc = session.get(m.HealthCheck, ctx.job.ref_id)
-        assert run is not None and hc is not None
-        run.message_ts, run.posted_at, run.closes_at, run.status = (
-            str(resp["ts"]), now, closes, "open")
-        queue.enqueue(session, team_id=hc.team_id, kind="health_close", due_at=closes,
-                      idempotency_key=f"health_close:{run_id}", ref_id=run_id, now=now)
-        schedule_next(session, hc, after=max(now, occurrence), now=now)
-
-
-def close_run(ctx: Any) -> None:
-    """Job ``health_close``: summarise (if enough answered) in the run's thread, then a
-    trend chart of the latest checks' results.
-
-    A retried job (the worker died after posting) finds the summary by its metadata
-    marker instead of posting it again. The chart comes after the run is marked closed, so
-    a retry (which stops at "closed") never uploads it twice; a chart lost to a crash
-    right then is not retried (it is an extra: the summary has the numbers)."""
-    from bot.services.slack_io import find_marked, marker, post_message
-
-    deps = ctx.deps
-    with deps.sessions.begin() as session:
-        run = session.get(m.HealthRun, ctx.job.ref_id)
-        if run is None or run.status == "closed":
-            return
-        hc = session.get(m.HealthCheck, run.health_check_id)
-        assert hc is not None
-        if run.summary is None:
-            answers = [(a.responder_hash, a.dimension, a.rating) for a in session.scalars(
-                select(m.HealthAnswer).where(m.HealthAnswer.run_id == run.id))]
-            previous = session.scalar(select(m.HealthRun.summary).where(
-                m.HealthRun.health_check_id == hc.id, m.HealthRun.status == "closed",
-                m.HealthRun.seq < run.seq).order_by(m.HealthRun.seq.desc()).limit(1))
-            prev_shown = previous if previous and previous.get("shown") else None
-            run.summary = summarize(answers, prev_shown, hc.min_responses)
-        summary, channel, ts, run_id = run.summary, run.channel_id, run.message_ts, run.id
-        hc_id = hc.id
-    ctx.use_channel(channel)
-    mark = marker("engagement_health_summary", run_id=run_id)
-    if not (ctx.job.is_retry and ts and find_marked(ctx.client, channel, mark, thread=ts)):
-        post_message(ctx.client, channel, thread_ts=ts, metadata=mark,
-                     **hv.summary_message(summary))
-    with deps.sessions.begin() as session:
-        run = session.get(m.HealthRun, run_id)
-        assert run is not None
-        run.status = "closed"
-    if summary.get("shown"):
-        post_trend_chart(ctx.client, deps, health_check_id=hc_id, run_id=run_id,
-                         channel=channel, thread=ts)
-
-
 def chart_runs(deps: Deps, health_check_id: int) -> list[tuple[str, dict[str, Any]]]:
     """(label, summary) of the latest closed runs whose results were shown, oldest first."""
     with deps.sessions() as session:
@@ -302,7 +206,7 @@ def chart_runs(deps: Deps, health_check_id: int) -> list[tuple[str, dict[str, An
         rows = session.execute(
             select(m.HealthRun.seq, m.HealthRun.scheduled_for, m.HealthRun.summary)
             .where(m.HealthRun.health_check_id == health_check_id,
-                   m.HealthRun.status == "closed")
+                   m.HealthRun.status == HealthRunStatus.CLOSED)
             .order_by(m.HealthRun.seq.desc()).limit(CHART_RUNS * 4)).all()
     shown = [row for row in rows if row.summary and row.summary.get("shown")][:CHART_RUNS]
     return [(f"#{seq} {when.astimezone(tz).day} {when.astimezone(tz):%b}", summary)
@@ -334,17 +238,3 @@ def post_trend_chart(client: WebClient, deps: Deps, *, health_check_id: int, run
                     health_check_id, run_id, error)
         return False
     return True
-
-
-def _pause_for_channel(ctx: Any, exc: Any) -> None:
-    from bot.services.slack_io import channel_problem, dm
-
-    with ctx.deps.sessions.begin() as session:
-        hc = session.get(m.HealthCheck, ctx.job.ref_id)
-        if hc is None:
-            return
-        hc.status = "paused"
-        creator, hc_id = hc.creator_id, hc.id
-    dm(ctx.client, creator, text=(
-        f"{channel_problem(exc.channel_id, exc.reason).message} I have paused health check "
-        f"#{hc_id}. Fix the channel, then run `/engagement healthcheck resume {hc_id}`."))

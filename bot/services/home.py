@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
 from bot.db import models as m
+from bot.db.states import CheckinStatus, FollowupsStatus, HealthCheckStatus
 from bot.deps import Deps
 from bot.errors import NotAllowed, NotFound, UserFacingError
 from bot.services import followups, health
@@ -26,7 +27,7 @@ from bot.views import home as home_views
 from bot.views.blocks import esc
 
 PAGE = home_views.PAGE_SIZE
-OPEN_CHECKINS = ("scheduled", "posted", "snoozed")
+OPEN_CHECKINS = (CheckinStatus.SCHEDULED, CheckinStatus.POSTED, CheckinStatus.SNOOZED)
 FOLLOWUP_VERBS = ("snooze_day", "snooze_week", "resume", "stop")
 HEALTH_VERBS = ("pause", "resume", "stop")
 
@@ -71,7 +72,8 @@ def publish(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page: 
         if ids:
             next_due = {aid: due for aid, due in session.execute(
                 select(m.Checkin.assessment_id, func.min(m.Checkin.due_at))
-                .where(m.Checkin.assessment_id.in_(ids), m.Checkin.status == "scheduled")
+                .where(m.Checkin.assessment_id.in_(ids),
+                       m.Checkin.status == CheckinStatus.SCHEDULED)
                 .group_by(m.Checkin.assessment_id)).all()}
             still_open = {aid: n for aid, n in session.execute(
                 select(m.Checkin.assessment_id, func.count(m.Checkin.id))
@@ -84,10 +86,10 @@ def publish(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page: 
             open_checkins=still_open.get(r.id, 0))
             for r in rows]
         running = (m.HealthCheck.team_id == team_id, m.HealthCheck.creator_id == user_id,
-                   m.HealthCheck.status != "stopped")
+                   m.HealthCheck.status != HealthCheckStatus.STOPPED)
         checks = [home_views.HealthItem(
             health_check_id=h.id, channel_id=h.channel_id, status=h.status,
-            next_run=_local(h.next_run_at, zone) if h.status == "active" else None)
+            next_run=_local(h.next_run_at, zone) if h.status == HealthCheckStatus.ACTIVE else None)
             for h in session.scalars(select(m.HealthCheck).where(*running)
                                      .order_by(m.HealthCheck.id)
                                      .limit(home_views.MAX_HEALTH_CHECKS))]
@@ -127,11 +129,11 @@ def change_health_check(client: WebClient, deps: Deps, *, team_id: str, user_id:
 def _then_publish(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page: int,
                   work: Callable[[], str]) -> None:
     try:
-        notice = home_views.Notice(work(), "done")
+        notice = home_views.Notice(work(), home_views.Tone.DONE)
     except NotAllowed as exc:
-        notice = home_views.Notice(exc.message, "refused")
+        notice = home_views.Notice(exc.message, home_views.Tone.REFUSED)
     except UserFacingError as exc:
-        notice = home_views.Notice(exc.message, "problem")
+        notice = home_views.Notice(exc.message, home_views.Tone.PROBLEM)
     publish(client, deps, team_id=team_id, user_id=user_id, page=page, notice=notice)
 
 
@@ -149,11 +151,11 @@ def _followups(client: WebClient, deps: Deps, team_id: str, user_id: str,
             m.Checkin.assessment_id == a.id))
         still_open = session.scalar(select(func.count(m.Checkin.id)).where(
             m.Checkin.assessment_id == a.id, m.Checkin.status.in_(OPEN_CHECKINS))) or 0
-    if first is None or status == "stopped" or not still_open:
+    if first is None or status == FollowupsStatus.STOPPED or not still_open:
         # nothing left to change; say so, but only to someone allowed to know
         followups.require_owner_or_admin(client, user_id, owner, "change these follow-ups")
         raise UserFacingError(f"The follow-ups of *{name}* are already stopped."
-                              if status == "stopped" else
+                              if status == FollowupsStatus.STOPPED else
                               f"*{name}* has no follow-ups left to change.")
     if verb == "stop":
         return followups.stop(client, deps, team_id=team_id, user_id=user_id, checkin_id=first)
@@ -171,7 +173,7 @@ def _health(client: WebClient, deps: Deps, team_id: str, user_id: str,
     with deps.sessions() as session:
         hc = session.scalar(select(m.HealthCheck).where(
             m.HealthCheck.team_id == team_id, m.HealthCheck.id == (health_check_id or 0)))
-        if hc is None or hc.status == "stopped":
+        if hc is None or hc.status == HealthCheckStatus.STOPPED:
             raise NotFound("That health check is already stopped.")
         ref, channel = hc.id, hc.channel_id
     health.change(client, deps, team_id=team_id, channel_id=channel, user_id=user_id,

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from bot.db import models as m
 from bot.db import queue
+from bot.db.states import CHECKIN_JOBS, FollowupsStatus
 from bot.deps import Deps
-from bot.services.followups import CHECKIN_JOBS, rearm
+from bot.services.followups import rearm
 from bot.services.slack_io import channel_problem, dm
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,9 @@ def channel_unavailable(deps: Deps, team_id: str, channel_id: str, reason: str,
     with deps.sessions.begin() as session:
         rows = session.scalars(select(m.Assessment).where(
             m.Assessment.team_id == team_id, m.Assessment.channel_id == channel_id,
-            m.Assessment.followups_status == "active")).all()
+            m.Assessment.followups_status == FollowupsStatus.ACTIVE)).all()
         for row in rows:
-            row.followups_status = "paused"
+            row.followups_status = FollowupsStatus.PAUSED
             owners.add(row.user_id)
             # by kind too: a health check may share the id
             queue.pause(session, team_id=team_id, kind=CHECKIN_JOBS,
@@ -120,10 +121,10 @@ def channel_available(deps: Deps, team_id: str, channel_id: str) -> None:
     with deps.sessions.begin() as session:
         rows = session.scalars(select(m.Assessment).where(
             m.Assessment.team_id == team_id, m.Assessment.channel_id == channel_id,
-            m.Assessment.followups_status == "paused")).all()
+            m.Assessment.followups_status == FollowupsStatus.PAUSED)).all()
         now = deps.clock()
         for row in rows:
-            row.followups_status = "active"
+            row.followups_status = FollowupsStatus.ACTIVE
             queue.resume(session, team_id=team_id, kind=CHECKIN_JOBS,
                          ref_ids=_checkin_ids(session, row.id), now=now)
             rearm(session, team_id, row.id, now=now)  # the check-in whose post failed
@@ -134,8 +135,9 @@ def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
     with deps.sessions.begin() as session:
         queue.cancel(session, team_id=team_id)
         for row in session.scalars(select(m.Assessment).where(
-                m.Assessment.team_id == team_id, m.Assessment.followups_status != "stopped")):
-            row.followups_status = "stopped"
+                m.Assessment.team_id == team_id,
+                m.Assessment.followups_status != FollowupsStatus.STOPPED)):
+            row.followups_status = FollowupsStatus.STOPPED
     store = deps.installation_store
     if store is not None and reason in ("app_uninstalled", "tokens_revoked", "token_revoked",
                                         "not_installed", "account_inactive", "invalid_auth"):

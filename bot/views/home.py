@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
+from bot.db.states import FollowupsStatus, HealthCheckStatus
 from bot.views.blocks import (
     Block,
     actions,
@@ -42,12 +44,20 @@ MAX_HEALTH_CHECKS = 20
 VIEW_BLOCKS_MAX = 100
 CONFIRM_TEXT_MAX = 300
 
-Tone = Literal["done", "refused", "problem"]
-ICONS: dict[str, str] = {"done": ":white_check_mark:", "refused": ":no_entry:",
-                         "problem": ":warning:"}
+class Tone(StrEnum):
+    """How a Home notice reads: it worked, it was not allowed, or something was off."""
 
-FOLLOWUP_STATES = {"active": "follow-ups on", "paused": "follow-ups paused",
-                   "stopped": "follow-ups stopped"}
+    DONE = "done"
+    REFUSED = "refused"
+    PROBLEM = "problem"
+
+
+ICONS: dict[Tone, str] = {Tone.DONE: ":white_check_mark:", Tone.REFUSED: ":no_entry:",
+                          Tone.PROBLEM: ":warning:"}
+
+FOLLOWUP_STATES: dict[str, str] = {FollowupsStatus.ACTIVE: "follow-ups on",
+                   FollowupsStatus.PAUSED: "follow-ups paused",
+                   FollowupsStatus.STOPPED: "follow-ups stopped"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class Notice:
     """One line at the top of the tab about the button just clicked."""
 
     text: str
-    tone: Tone = "done"
+    tone: Tone = Tone.DONE
 
 
 def max_blocks(page_size: int = PAGE_SIZE, health_checks: int = MAX_HEALTH_CHECKS) -> int:
@@ -87,7 +97,8 @@ def max_blocks(page_size: int = PAGE_SIZE, health_checks: int = MAX_HEALTH_CHECK
 
 def manageable(item: HomeItem) -> bool:
     """Whether the follow-ups can still be snoozed or stopped."""
-    return item.status in ("active", "paused") and item.open_checkins > 0
+    return (item.status in (FollowupsStatus.ACTIVE, FollowupsStatus.PAUSED)
+            and item.open_checkins > 0)
 
 
 def home_view(items: list[HomeItem], checks: list[HealthItem] | None = None, *,
@@ -135,7 +146,7 @@ def _assessment(item: HomeItem) -> list[Block]:
         f"{Q.MODELS.get(item.model, item.model)}{flag}",
         block_id=f"{BlockId.HOME_ASSESSMENT.value}_{item.assessment_id}")]
     state = FOLLOWUP_STATES.get(item.status, f"follow-ups {item.status}")
-    if item.status != "stopped" and not item.open_checkins:
+    if item.status != FollowupsStatus.STOPPED and not item.open_checkins:
         state = "no follow-ups left"
     nxt = f" · next check-in {item.next_checkin}" if item.next_checkin else ""
     blocks.append(context(f"{item.created_at:%Y-%m-%d} · {state}{nxt}"))
@@ -144,7 +155,7 @@ def _assessment(item: HomeItem) -> list[Block]:
     if link:
         buttons.append(button("Open thread", Action.HOME_OPEN_THREAD.value, ref, url=link))
     if manageable(item):
-        if item.status == "paused":
+        if item.status == FollowupsStatus.PAUSED:
             buttons.append(button("Resume follow-ups", Action.HOME_RESUME_FOLLOWUPS.value, ref,
                                   style="primary"))
         buttons += [
@@ -170,7 +181,7 @@ def _assessment(item: HomeItem) -> list[Block]:
 
 def _health_check(hc: HealthItem) -> list[Block]:
     ref = str(hc.health_check_id)
-    if hc.status == "active":
+    if hc.status == HealthCheckStatus.ACTIVE:
         when = f"next run {hc.next_run}" if hc.next_run else "on"
         toggle = button("Pause", Action.HOME_HEALTH_PAUSE.value, ref)
     else:

@@ -115,3 +115,8 @@ def problem_modal(message: str) -> dict[str, Any]:
 
 def info_modal(message: str) -> dict[str, Any]:
     return _modal([section(message)])
+
+
+def failure_reason(error: str) -> str:
+    """A short reason for people: Slack's error code, without our internal prefixes."""
+    return esc(error.split(": ", 1)[-1][:200]) or "an unknown error"

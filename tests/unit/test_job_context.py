@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.scheduling.handlers import SHORT_WAIT, Deferred, JobContext
+from bot.jobs.context import SHORT_WAIT, Deferred, JobContext
 from bot.scheduling.pacing import ChannelPacer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

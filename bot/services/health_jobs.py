@@ -1,0 +1,161 @@
+"""The jobs of a team health check: post a run (and schedule its close and the next run),
+close it with a summary in its thread and a trend chart; and what happens when either is
+given up for good.
+
+Both are idempotent: a retried post or close first looks for its metadata marker, so a
+post Slack took but answered too late is not made twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import func, select
+
+from bot.db import models as m
+from bot.db import queue
+from bot.db.states import HealthCheckStatus, HealthRunStatus, JobKind
+from bot.deps import Deps
+from bot.errors import ChannelUnavailable
+from bot.jobs.context import JobContext, PermanentFailure
+from bot.services import slack_io  # post_message through the module: tests stand in there
+from bot.services.health import post_trend_chart, schedule_next, summarize
+from bot.services.slack_io import channel_problem, dm, find_marked, marker
+from bot.timing.recurrence import zone
+from bot.views import health as hv
+from bot.views import notices
+
+
+def post_run(ctx: JobContext) -> None:
+    """Job ``health_post``: post the run, schedule its closing and the next run."""
+    deps, now = ctx.deps, ctx.now
+    # the occurrence this job is for (its due_at moves when a retry is scheduled)
+    occurrence = datetime.fromisoformat((ctx.job.payload or {})["at"])
+    with deps.sessions.begin() as session:
+        hc = session.get(m.HealthCheck, ctx.job.ref_id)
+        if hc is None or hc.status != HealthCheckStatus.ACTIVE:
+            return
+        run = session.scalar(select(m.HealthRun).where(
+            m.HealthRun.health_check_id == hc.id,
+            m.HealthRun.scheduled_for == occurrence))
+        if run is None:
+            seq = 1 + (session.scalar(select(func.max(m.HealthRun.seq)).where(
+                m.HealthRun.health_check_id == hc.id)) or 0)
+            run = m.HealthRun(team_id=hc.team_id, health_check_id=hc.id, seq=seq,
+                              channel_id=hc.channel_id, scheduled_for=occurrence,
+                              status=HealthRunStatus.SCHEDULED)
+            session.add(run)
+            session.flush()
+        if run.message_ts:
+            return
+        run_id, channel, seq = run.id, hc.channel_id, run.seq
+        closes = now + timedelta(seconds=hc.window_seconds)
+        closes_text = f"{closes.astimezone(zone(hc.timezone)):%a %H:%M} ({hc.timezone})"
+        min_responses = hc.min_responses
+    ctx.use_channel(channel)
+    # a retry may follow a post Slack took but answered too late: look for it first
+    mark = marker("engagement_health_run", run_id=run_id)
+    try:
+        found = find_marked(ctx.client, channel, mark) if ctx.job.is_retry else None
+        resp = {"ts": found} if found else slack_io.post_message(
+            ctx.client, channel, metadata=mark, **hv.run_message(
+                run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
+    except ChannelUnavailable as exc:
+        _pause_for_channel(ctx, exc)
+        raise PermanentFailure(exc.reason, told=True) from exc
+    with deps.sessions.begin() as session:
+        run = session.get(m.HealthRun, run_id)
+        hc = session.get(m.HealthCheck, ctx.job.ref_id)
+        assert run is not None and hc is not None
+        run.message_ts, run.posted_at, run.closes_at, run.status = (
+            str(resp["ts"]), now, closes, HealthRunStatus.OPEN)
+        queue.enqueue(session, team_id=hc.team_id, kind=JobKind.HEALTH_CLOSE, due_at=closes,
+                      idempotency_key=f"health_close:{run_id}", ref_id=run_id, now=now)
+        schedule_next(session, hc, after=max(now, occurrence), now=now)
+
+
+def close_run(ctx: JobContext) -> None:
+    """Job ``health_close``: summarise (if enough answered) in the run's thread, then a
+    trend chart of the latest checks' results.
+
+    A retried job (the worker died after posting) finds the summary by its metadata
+    marker instead of posting it again. The chart comes after the run is marked closed, so
+    a retry (which stops at "closed") never uploads it twice; a chart lost to a crash
+    right then is not retried (it is an extra: the summary has the numbers)."""
+    deps = ctx.deps
+    with deps.sessions.begin() as session:
+        run = session.get(m.HealthRun, ctx.job.ref_id)
+        if run is None or run.status == HealthRunStatus.CLOSED:
+            return
+        hc = session.get(m.HealthCheck, run.health_check_id)
+        assert hc is not None
+        if run.summary is None:
+            answers = [(a.responder_hash, a.dimension, a.rating) for a in session.scalars(
+                select(m.HealthAnswer).where(m.HealthAnswer.run_id == run.id))]
+            previous = session.scalar(select(m.HealthRun.summary).where(
+                m.HealthRun.health_check_id == hc.id, m.HealthRun.status == HealthRunStatus.CLOSED,
+                m.HealthRun.seq < run.seq).order_by(m.HealthRun.seq.desc()).limit(1))
+            prev_shown = previous if previous and previous.get("shown") else None
+            run.summary = summarize(answers, prev_shown, hc.min_responses)
+        summary, channel, ts, run_id = run.summary, run.channel_id, run.message_ts, run.id
+        hc_id = hc.id
+    ctx.use_channel(channel)
+    mark = marker("engagement_health_summary", run_id=run_id)
+    if not (ctx.job.is_retry and ts and find_marked(ctx.client, channel, mark, thread=ts)):
+        slack_io.post_message(ctx.client, channel, thread_ts=ts, metadata=mark,
+                     **hv.summary_message(summary))
+    with deps.sessions.begin() as session:
+        run = session.get(m.HealthRun, run_id)
+        assert run is not None
+        run.status = HealthRunStatus.CLOSED
+    if summary.get("shown"):
+        post_trend_chart(ctx.client, deps, health_check_id=hc_id, run_id=run_id,
+                         channel=channel, thread=ts)
+
+
+def _pause_for_channel(ctx: JobContext, exc: ChannelUnavailable) -> None:
+    with ctx.deps.sessions.begin() as session:
+        hc = session.get(m.HealthCheck, ctx.job.ref_id)
+        if hc is None:
+            return
+        hc.status = HealthCheckStatus.PAUSED
+        creator, hc_id = hc.creator_id, hc.id
+    dm(ctx.client, creator, text=(
+        f"{channel_problem(exc.channel_id, exc.reason).message} I have paused health check "
+        f"#{hc_id}. Fix the channel, then run `/engagement healthcheck resume {hc_id}`."))
+
+
+def post_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str) -> None:
+    """A run's post was given up: the run is failed, the cadence kept, the creator told."""
+    occurrence = datetime.fromisoformat(str((job.payload or {}).get("at")))
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        hc = session.get(m.HealthCheck, job.ref_id)
+        if hc is None or hc.status != HealthCheckStatus.ACTIVE:
+            return
+        run = session.scalar(select(m.HealthRun).where(
+            m.HealthRun.health_check_id == hc.id, m.HealthRun.scheduled_for == occurrence))
+        if run is not None and run.message_ts is None:
+            run.status = HealthRunStatus.FAILED
+        schedule_next(session, hc, after=max(now, occurrence), now=now)  # keep the cadence
+        creator, channel = hc.creator_id, hc.channel_id
+    dm(client, creator, text=(
+        f":warning: I could not post this week's health check in <#{channel}> "
+        f"({notices.failure_reason(error)}) and have stopped trying for this one. The next "
+        "one is scheduled as usual."))
+
+
+def close_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str
+                   ) -> None:
+    """The results were not posted: the answers stay, the creator is told."""
+    with deps.sessions() as session:
+        run = session.get(m.HealthRun, job.ref_id)
+        hc = session.get(m.HealthCheck, run.health_check_id) if run is not None else None
+        if run is None or hc is None or run.status == HealthRunStatus.CLOSED:
+            return
+        creator, channel = hc.creator_id, hc.channel_id
+    dm(client, creator, text=(
+        f":warning: I could not post the results of the health check in <#{channel}> "
+        f"({notices.failure_reason(error)}) and have stopped trying. The answers are kept, "
+        "and the next check's results will compare against them."))
