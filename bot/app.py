@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from bot import errors
 from bot.deps import Deps
-from bot.listeners import actions, commands, events, home, views
+from bot.listeners import actions, commands, errors, events, home, views
+from bot.listeners.after_ack import Later
 from bot.services import workspaces
 from bot.transport.client import make_client
 from bot.transport.logged_app import LoggedApp
@@ -45,17 +45,17 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
     errors.register(app)
     if deps.installation_store is not None:  # record each install (the workspaces table)
         deps.installation_store.on_save = lambda inst: workspaces.installed(deps, inst)
+    later = Later(app)
 
     @app.middleware
-    def remember_workspace(context: BoltContext, next: Callable[[], None]) -> None:
-        # the workspace's org (Enterprise Grid), from the signed request, once per process:
-        # the scheduler finds an org-wide install's token by it
+    def context(context: BoltContext, next: Callable[[], None]) -> None:
+        # what every listener needs (deps, the after-ack runner), and the workspace's org
+        # (Enterprise Grid) from the signed request, once per process: the scheduler finds
+        # an org-wide install's token by it
+        context["deps"], context["later"] = deps, later
         workspaces.seen(deps, context.team_id, context.enterprise_id)
         next()
 
-    commands.register(app, deps)
-    views.register(app, deps)
-    actions.register(app, deps)
-    events.register(app, deps)
-    home.register(app, deps)
+    for surface in (commands, views, actions, events, home):
+        surface.register(app)
     return app

@@ -1,16 +1,18 @@
-"""Buttons (block_actions). Each acks at once; the work runs right after, guarded
-(``bot.listeners.after_ack``)."""
+"""Buttons on messages and modals (block_actions). Each acks at once; the work runs right
+after, guarded (``bot.listeners.after_ack``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.listeners.after_ack import AfterAck
+from bot.errors import NotFound
+from bot.listeners.after_ack import after_ack
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
 from bot.views import notices
@@ -19,8 +21,6 @@ from bot.views.ids import Action
 
 
 def _ref(action: dict[str, Any]) -> int:
-    from bot.errors import NotFound
-
     try:
         return int(action.get("value") or "")
     except ValueError:
@@ -30,11 +30,8 @@ def _ref(action: dict[str, Any]) -> int:
 def _assessment(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Any:
     """The assessment a button on its parent message points at. Gone means deleted (from App
     Home): the message stays in the channel, so say that rather than "not found"."""
-    from bot.errors import NotFound
-
-    ref = _ref(action)
     try:
-        return assessments.get(deps, team_id=body["team"]["id"], assessment_id=ref)
+        return assessments.get(deps, team_id=body["team"]["id"], assessment_id=_ref(action))
     except NotFound:
         raise NotFound(notices.ASSESSMENT_DELETED) from None
 
@@ -48,77 +45,97 @@ def _ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
         client.chat_postMessage(channel=user, text=text)
 
 
-def register(app: App, deps: Deps) -> None:
-    def intake_back(body: dict[str, Any], client: WebClient) -> None:
-        view = body["view"]
-        previous = intake_service.back(deps, view)
-        if previous is not None:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=previous)
+def intake_back(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
+    view = body["view"]
+    previous = intake_service.back(deps, view)
+    if previous is not None:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=previous)
 
-    def start_intake(body: dict[str, Any], client: WebClient) -> None:
-        intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
-                                   team_id=body["team"]["id"], user_id=body["user"]["id"],
-                                   channel_id="")
 
-    def retake(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        row = _assessment(deps, body, action)
-        channel = (body.get("channel") or {}).get("id") or row.channel_id
-        intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
-                                   team_id=body["team"]["id"], user_id=body["user"]["id"],
-                                   channel_id=channel, engagement=row.engagement,
-                                   answers=row.answers)
-
-    def show_matrix(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        row = _assessment(deps, body, action)
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=rec_views.matrix_modal(assessments.verdict_of(row)))
-
-    def retry_post(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        result = assessments.post(client, deps, team_id=body["team"]["id"],
-                                  assessment_id=_ref(action), user_id=body["user"]["id"])
-        view = body.get("view")
-        if view:
-            client.views_update(view_id=view["id"], view=notices.posted_modal(result))
-
-    def open_checkin(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        followups.open_checkin(client, deps, trigger_id=body["trigger_id"],
+def start_intake(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
+    intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
                                team_id=body["team"]["id"], user_id=body["user"]["id"],
-                               checkin_id=_ref(action))
+                               channel_id="")
 
-    def snooze(days: int) -> Any:
-        def run(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-            text = followups.snooze(client, deps, team_id=body["team"]["id"],
-                                    user_id=body["user"]["id"], checkin_id=_ref(action),
-                                    days=days)
-            _ephemeral(client, body, text)
 
-        run.__name__ = f"snooze_{days}"
-        return run
+def retake(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    row = _assessment(deps, body, action)
+    channel = (body.get("channel") or {}).get("id") or row.channel_id
+    intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
+                               team_id=body["team"]["id"], user_id=body["user"]["id"],
+                               channel_id=channel, engagement=row.engagement,
+                               answers=row.answers)
 
-    def stop(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        text = followups.stop(client, deps, team_id=body["team"]["id"],
-                              user_id=body["user"]["id"], checkin_id=_ref(action))
-        _ephemeral(client, body, text)
 
-    routes = {
-        Action.INTAKE_BACK: intake_back,
-        Action.START_INTAKE: start_intake,
-        Action.RETAKE: retake,
-        Action.SHOW_MATRIX: show_matrix,
-        Action.RETRY_POST: retry_post,
-        Action.OPEN_CHECKIN: open_checkin,
-        Action.SNOOZE_DAY: snooze(1),
-        Action.SNOOZE_WEEK: snooze(7),
-        Action.STOP_FOLLOWUPS: stop,
-    }
-    later = AfterAck(app)
-    for action_id, handler in routes.items():
-        app.action(action_id.value)(later.listener(handler))
+def show_matrix(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                client: WebClient) -> None:
+    row = _assessment(deps, body, action)
+    client.views_open(trigger_id=body["trigger_id"],
+                      view=rec_views.matrix_modal(assessments.verdict_of(row)))
 
-    def health_rate(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        text = health.rate(deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
-                           value=str(action.get("value") or ""))
-        _ephemeral(client, body, text)
 
+def retry_post(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+               client: WebClient) -> None:
+    result = assessments.post(client, deps, team_id=body["team"]["id"],
+                              assessment_id=_ref(action), user_id=body["user"]["id"])
+    view = body.get("view")
+    if view:
+        client.views_update(view_id=view["id"], view=notices.posted_modal(result))
+
+
+def open_checkin(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                 client: WebClient) -> None:
+    followups.open_checkin(client, deps, trigger_id=body["trigger_id"],
+                           team_id=body["team"]["id"], user_id=body["user"]["id"],
+                           checkin_id=_ref(action))
+
+
+def _snooze(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+            days: int) -> None:
+    text = followups.snooze(client, deps, team_id=body["team"]["id"],
+                            user_id=body["user"]["id"], checkin_id=_ref(action), days=days)
+    _ephemeral(client, body, text)
+
+
+def snooze_day(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+               client: WebClient) -> None:
+    _snooze(deps, body, action, client, days=1)
+
+
+def snooze_week(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                client: WebClient) -> None:
+    _snooze(deps, body, action, client, days=7)
+
+
+def stop_followups(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                   client: WebClient) -> None:
+    text = followups.stop(client, deps, team_id=body["team"]["id"],
+                          user_id=body["user"]["id"], checkin_id=_ref(action))
+    _ephemeral(client, body, text)
+
+
+def health_rate(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                client: WebClient) -> None:
+    text = health.rate(deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
+                       value=str(action.get("value") or ""))
+    _ephemeral(client, body, text)
+
+
+ROUTES: dict[Action, Callable[..., None]] = {
+    Action.INTAKE_BACK: intake_back,
+    Action.START_INTAKE: start_intake,
+    Action.RETAKE: retake,
+    Action.SHOW_MATRIX: show_matrix,
+    Action.RETRY_POST: retry_post,
+    Action.OPEN_CHECKIN: open_checkin,
+    Action.SNOOZE_DAY: snooze_day,
+    Action.SNOOZE_WEEK: snooze_week,
+    Action.STOP_FOLLOWUPS: stop_followups,
+}
+
+
+def register(app: App) -> None:
+    for action_id, work in ROUTES.items():
+        app.action(action_id.value)(after_ack(work))
     app.action(re.compile(rf"^{Action.HEALTH_RATE.value}_(green|yellow|red)$"))(
-        later.listener(health_rate))
+        after_ack(health_rate))

@@ -1,12 +1,14 @@
-"""Work that runs right after the ack, on Bolt's listener thread pool.
+"""Wiring shared by every surface: what a listener needs (``deps_of``), and work that runs
+right after the ack, on Bolt's listener thread pool (``after_ack``).
 
 Bolt's lazy listeners do this too, at a price paid on the request thread before the ack
 goes out: each gets a deep copy of the whole request (client and context included) and has
 its arguments re-injected by introspection. For a modal step or a button that is most of
-the CPU a request costs. Here the work is handed only what it reads (``body``, ``action``
-or ``event``, ``view``, ``context``) and a client for the request's bot token, on the same
-pool (``app.listener_runner.listener_executor``), so a graceful shutdown still lets it
-finish; it runs ``guarded``, so a failure is told to the user.
+the CPU a request costs. Here the work is handed only what it reads (``deps``, ``body``,
+and any of ``action``, ``event``, ``view``, ``context``) and a client for the request's bot
+token, on the same pool (``app.listener_runner.listener_executor``), so a graceful shutdown
+still lets it finish; it runs ``guarded``, so a failure is told to the person
+(``bot.listeners.errors``).
 
 The client keeps its connection to Slack open (``KeepAliveWebClient``, one connection per
 pool thread, one client per bot token): a ``views.open`` that has to land within the 3
@@ -21,14 +23,15 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.errors import guarded
+from bot.deps import Deps
+from bot.listeners.errors import guarded
 from bot.transport.client import KeepAliveWebClient
 
 MAX_CLIENTS = 256  # bot tokens with a client kept (one per workspace in OAuth mode)
-PASSED = ("action", "event", "view", "context")  # besides body and client, when asked for
+PASSED = ("action", "event", "view", "context")  # besides deps, body and client, when asked
 
 
 def keepalive_clients(base: WebClient) -> Callable[[str | None], WebClient]:
@@ -41,7 +44,10 @@ def keepalive_clients(base: WebClient) -> Callable[[str | None], WebClient]:
     return for_token
 
 
-class AfterAck:
+class Later:
+    """Runs work after the ack on Bolt's listener pool. One per app, in every request's
+    context (``context["later"]``, set by the app factory)."""
+
     def __init__(self, app: App) -> None:
         self._executor = app.listener_runner.listener_executor
         self.client_for = keepalive_clients(app.client)
@@ -50,21 +56,46 @@ class AfterAck:
         """Run ``work`` (already ``guarded``) with ``kwargs`` and a keep-alive client."""
         self._executor.submit(work, client=self.client_for(client.token), **kwargs)
 
-    def listener(self, work: Callable[..., Any]) -> Callable[..., None]:
-        """A Bolt listener that acks, then runs ``work`` after the ack. ``work`` takes
-        ``body`` and ``client``, and any of ``action``, ``event``, ``view``, ``context``."""
-        wanted = [name for name in PASSED if name in inspect.signature(work).parameters]
-        safe = guarded(work)
+    def submit(self, fn: Callable[[], Any]) -> None:
+        self._executor.submit(fn)
 
-        def listener(ack: Ack, body: dict[str, Any], client: WebClient,
-                     **given: Any) -> None:
-            ack()
-            self.run(safe, client=client, body=body,
-                     **{name: given.get(name) for name in wanted})
 
-        # Bolt injects arguments by parameter name: declare exactly those needed
-        params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                  for name in ("ack", "body", "client", *wanted)]
-        listener.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-        listener.__name__ = getattr(work, "__name__", "after_ack")
-        return listener
+def deps_of(context: BoltContext) -> Deps:
+    deps = context.get("deps")
+    assert isinstance(deps, Deps), "the app factory puts deps in every request's context"
+    return deps
+
+
+def later_of(context: BoltContext) -> Later:
+    later = context.get("later")
+    assert isinstance(later, Later), "the app factory puts Later in every request's context"
+    return later
+
+
+def run_after_ack(context: BoltContext, work: Callable[..., Any], *, client: WebClient,
+                  **kwargs: Any) -> None:
+    """Run ``work`` (a module-level function taking ``deps`` and the given keywords) after
+    the ack, guarded."""
+    later_of(context).run(guarded(work), client=client, deps=deps_of(context), **kwargs)
+
+
+def after_ack(work: Callable[..., Any]) -> Callable[..., None]:
+    """A Bolt listener that acks, then runs ``work`` after the ack. ``work`` is a
+    module-level function taking ``deps``, ``body`` and ``client``, and any of ``action``,
+    ``event``, ``view``, ``context``."""
+    wanted = [name for name in PASSED if name in inspect.signature(work).parameters]
+    safe = guarded(work)
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
+                 **given: Any) -> None:
+        ack()
+        given["context"] = context
+        later_of(context).run(safe, client=client, deps=deps_of(context), body=body,
+                              **{name: given.get(name) for name in wanted})
+
+    # Bolt injects arguments by parameter name: declare exactly those needed
+    params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+              for name in dict.fromkeys(("ack", "body", "client", "context", *wanted))]
+    listener.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    listener.__name__ = getattr(work, "__name__", "after_ack")
+    return listener

@@ -1,24 +1,23 @@
-"""``/engagement`` and its subcommands.
+"""``/engagement`` and its subcommands, as one table.
 
-The ack answers at once (help, unknown subcommands and lists are answered in the ack
-itself); anything that calls Slack (opening a modal, the export, pause/resume/stop) runs
-right after the ack on Bolt's listener thread pool, well inside the 3 seconds a trigger_id
-lives, guarded so a failure is told to the user.
-
-Not a lazy listener: see ``bot.listeners.after_ack`` for why and how.
+Each row says what the ack answers (help, lists and unknown subcommands are answered in the
+ack itself) and what runs right after it (opening a modal, the export, pause/resume/stop),
+well inside the 3 seconds a trigger_id lives, guarded so a failure is told to the user
+(``bot.listeners.after_ack``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.errors import guarded
-from bot.listeners.after_ack import AfterAck
+from bot.listeners.after_ack import deps_of, run_after_ack
 from bot.listeners.command_text import CommandText, parse_command_text
 from bot.services import health, history
 from bot.services import intake as intake_service
@@ -26,7 +25,90 @@ from bot.views import health as health_views
 from bot.views import help as help_views
 
 COMMAND = "/engagement"
-HEALTH_VERBS = ("", "setup", "list", "pause", "resume", "stop")
+AckAnswer = Callable[[Deps, CommandText, dict[str, Any]], dict[str, Any]]
+Work = Callable[..., None]  # (deps, parsed, command, client, body) after the ack
+
+
+def _nothing(deps: Deps, parsed: CommandText, command: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+def _help(deps: Deps, parsed: CommandText, command: dict[str, Any]) -> dict[str, Any]:
+    return {"response_type": "ephemeral", **help_views.help_message()}
+
+
+def _unknown(deps: Deps, parsed: CommandText, command: dict[str, Any]) -> dict[str, Any]:
+    return {"response_type": "ephemeral", **help_views.unknown_subcommand_message(parsed.raw)}
+
+
+def _history(deps: Deps, parsed: CommandText, command: dict[str, Any]) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "text": history.channel_history_text(
+        deps, team_id=command["team_id"], channel_id=command["channel_id"])}
+
+
+def _export_note(deps: Deps, parsed: CommandText, command: dict[str, Any]) -> dict[str, Any]:
+    return {"response_type": "ephemeral",
+            "text": "I'll send you the export (CSV and JSON) as a direct message."}
+
+
+def _health_list(deps: Deps, parsed: CommandText, command: dict[str, Any]) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "text": health.list_text(
+        deps, team_id=command["team_id"], channel_id=command["channel_id"])}
+
+
+def open_questionnaire(deps: Deps, parsed: CommandText, command: dict[str, Any],
+                       client: WebClient, body: dict[str, Any]) -> None:
+    intake_service.open_intake(client, deps, trigger_id=command["trigger_id"],
+                               team_id=command["team_id"], user_id=command["user_id"],
+                               channel_id=command["channel_id"], engagement=parsed.arg)
+
+
+def send_export(deps: Deps, parsed: CommandText, command: dict[str, Any], client: WebClient,
+                body: dict[str, Any]) -> None:
+    history.send_export(client, deps, team_id=command["team_id"], user_id=command["user_id"])
+
+
+def open_health_setup(deps: Deps, parsed: CommandText, command: dict[str, Any],
+                      client: WebClient, body: dict[str, Any]) -> None:
+    client.views_open(trigger_id=command["trigger_id"], view=health_views.setup_modal(
+        health_views.SetupState(team_id=command["team_id"], channel_id=command["channel_id"]),
+        timezone=_user_tz(client, command["user_id"])))
+
+
+def change_health(verb: str) -> Work:
+    done = {"pause": "Paused", "resume": "Resumed", "stop": "Stopped"}[verb]
+
+    def work(deps: Deps, parsed: CommandText, command: dict[str, Any], client: WebClient,
+             body: dict[str, Any]) -> None:
+        channel, user = command["channel_id"], command["user_id"]
+        text = health.change(client, deps, team_id=command["team_id"], channel_id=channel,
+                             user_id=user, verb=verb, arg=_health_verb(parsed.arg)[1])
+        client.chat_postEphemeral(channel=channel, user=user, text=f"{done}:\n{text}")
+
+    work.__name__ = f"health_{verb}"
+    return work
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    answer: AckAnswer = _nothing  # what the ack says
+    then: Work | None = None  # what runs right after it
+
+
+# (subcommand, health-check verb) -> what it does. Plain /engagement is "start".
+SUBCOMMANDS: dict[tuple[str, str], Subcommand] = {
+    ("start", ""): Subcommand(then=open_questionnaire),
+    ("help", ""): Subcommand(_help),
+    ("history", ""): Subcommand(_history),
+    ("export", ""): Subcommand(_export_note, send_export),
+    ("healthcheck", ""): Subcommand(then=open_health_setup),
+    ("healthcheck", "setup"): Subcommand(then=open_health_setup),
+    ("healthcheck", "list"): Subcommand(_health_list),
+    ("healthcheck", "pause"): Subcommand(then=change_health("pause")),
+    ("healthcheck", "resume"): Subcommand(then=change_health("resume")),
+    ("healthcheck", "stop"): Subcommand(then=change_health("stop")),
+}
+UNKNOWN = Subcommand(_unknown)
 
 
 def _health_verb(arg: str) -> tuple[str, str]:
@@ -34,76 +116,30 @@ def _health_verb(arg: str) -> tuple[str, str]:
     return verb.lower(), rest
 
 
-def _needs_followup(parsed: CommandText) -> bool:
-    """Does this command call Slack after its ack (``run_command`` does something)?"""
-    if parsed.sub in ("start", "export"):
-        return True
-    if parsed.sub == "healthcheck":
-        verb, _ = _health_verb(parsed.arg)
-        return verb in ("", "setup", "pause", "resume", "stop")
-    return False
+def _not_yet(deps: Deps, parsed: CommandText, command: dict[str, Any]) -> dict[str, Any]:
+    return {"response_type": "ephemeral", **help_views.not_yet_message(parsed.sub)}
 
 
-def register(app: App, deps: Deps) -> None:
-    later = AfterAck(app)
+def route(parsed: CommandText) -> Subcommand:
+    if parsed.sub in help_views.COMING_SOON:
+        return Subcommand(_not_yet)
+    verb = _health_verb(parsed.arg)[0] if parsed.sub == "healthcheck" else ""
+    return SUBCOMMANDS.get((parsed.sub, verb), UNKNOWN)
 
-    def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        parsed = parse_command_text(command.get("text", ""))
-        ack_command(ack, parsed, command)
-        if _needs_followup(parsed):
-            # body=command: a slash command's body is its fields; guarded() reads the user
-            # and channel from it to tell them about a failure
-            later.run(followup, parsed=parsed, command=command, client=client, body=command)
 
-    def ack_command(ack: Ack, parsed: CommandText, command: dict[str, Any]) -> None:
-        if parsed.sub == "help":
-            ack(response_type="ephemeral", **help_views.help_message())
-        elif parsed.sub == "start":
-            ack()
-        elif parsed.sub == "history":
-            ack(response_type="ephemeral", text=history.channel_history_text(
-                deps, team_id=command["team_id"], channel_id=command["channel_id"]))
-        elif parsed.sub == "export":
-            ack(response_type="ephemeral",
-                text="I'll send you the export (CSV and JSON) as a direct message.")
-        elif parsed.sub == "healthcheck":
-            verb, _ = _health_verb(parsed.arg)
-            if verb == "list":
-                ack(response_type="ephemeral", text=health.list_text(
-                    deps, team_id=command["team_id"], channel_id=command["channel_id"]))
-            elif verb in HEALTH_VERBS:
-                ack()
-            else:
-                ack(response_type="ephemeral", **help_views.unknown_subcommand_message(
-                    parsed.raw))
-        elif parsed.sub == "":
-            ack(response_type="ephemeral", **help_views.unknown_subcommand_message(parsed.raw))
-        else:
-            ack(response_type="ephemeral", **help_views.not_yet_message(parsed.sub))
+def on_command(ack: Ack, command: dict[str, Any], client: WebClient,
+               context: BoltContext) -> None:
+    parsed = parse_command_text(command.get("text", ""))
+    sub = route(parsed)
+    ack(**sub.answer(deps_of(context), parsed, command))
+    if sub.then is not None:
+        # body=command: a slash command's body is its fields; a failure is told to the user
+        # and channel named there
+        run_after_ack(context, sub.then, client=client, parsed=parsed, command=command,
+                      body=command)
 
-    def run_command(parsed: CommandText, command: dict[str, Any], client: WebClient,
-                    body: dict[str, Any]) -> None:
-        team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
-        if parsed.sub == "start":
-            intake_service.open_intake(client, deps, trigger_id=command["trigger_id"],
-                                       team_id=team, user_id=user, channel_id=channel,
-                                       engagement=parsed.arg)
-        elif parsed.sub == "export":
-            history.send_export(client, deps, team_id=team, user_id=user)
-        elif parsed.sub == "healthcheck":
-            verb, rest = _health_verb(parsed.arg)
-            if verb in ("", "setup"):
-                client.views_open(trigger_id=command["trigger_id"],
-                                  view=health_views.setup_modal(
-                                      health_views.SetupState(team_id=team, channel_id=channel),
-                                      timezone=_user_tz(client, user)))
-            elif verb in ("pause", "resume", "stop"):
-                text = health.change(client, deps, team_id=team, channel_id=channel,
-                                     user_id=user, verb=verb, arg=rest)
-                done = {"pause": "Paused", "resume": "Resumed", "stop": "Stopped"}[verb]
-                client.chat_postEphemeral(channel=channel, user=user, text=f"{done}:\n{text}")
 
-    followup = guarded(run_command)
+def register(app: App) -> None:
     app.command(COMMAND)(on_command)
 
 

@@ -7,45 +7,54 @@ retry does no work twice.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot.deps import Deps
+from bot.listeners.after_ack import deps_of
 from bot.services import workspaces
 
-log = logging.getLogger(__name__)
+
+def _first_time(context: BoltContext, body: dict[str, Any]) -> bool:
+    return workspaces.first_delivery(deps_of(context), body)
 
 
-def register(app: App, deps: Deps) -> None:
-    def first_time(body: dict[str, Any]) -> bool:
-        return workspaces.first_delivery(deps, body)
+def channel_archived(ack: Ack, body: dict[str, Any], event: dict[str, Any],
+                     context: BoltContext) -> None:
+    ack()
+    if _first_time(context, body):
+        workspaces.channel_unavailable(deps_of(context), body["team_id"], event["channel"],
+                                       "archived")
 
-    @app.event("channel_archive")
-    @app.event("group_archive")
-    def channel_archived(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        ack()
-        if first_time(body):
-            workspaces.channel_unavailable(deps, body["team_id"], event["channel"], "archived")
 
-    @app.event("channel_deleted")
-    def channel_deleted(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        ack()
-        if first_time(body):
-            workspaces.channel_unavailable(deps, body["team_id"], event["channel"], "not_found")
+def channel_deleted(ack: Ack, body: dict[str, Any], event: dict[str, Any],
+                    context: BoltContext) -> None:
+    ack()
+    if _first_time(context, body):
+        workspaces.channel_unavailable(deps_of(context), body["team_id"], event["channel"],
+                                       "not_found")
 
-    @app.event("channel_unarchive")
-    @app.event("group_unarchive")
-    def channel_unarchived(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        ack()
-        if first_time(body):
-            workspaces.channel_available(deps, body["team_id"], event["channel"])
 
-    @app.event("app_uninstalled")
-    @app.event("tokens_revoked")
-    def uninstalled(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        if first_time(body):
-            workspaces.stop_team(deps, body["team_id"], reason=body["event"]["type"],
-                                 now=deps.clock())
+def channel_unarchived(ack: Ack, body: dict[str, Any], event: dict[str, Any],
+                       context: BoltContext) -> None:
+    ack()
+    if _first_time(context, body):
+        workspaces.channel_available(deps_of(context), body["team_id"], event["channel"])
+
+
+def uninstalled(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    if _first_time(context, body):
+        deps = deps_of(context)
+        workspaces.stop_team(deps, body["team_id"], reason=body["event"]["type"],
+                             now=deps.clock())
+
+
+def register(app: App) -> None:
+    for name in ("channel_archive", "group_archive"):
+        app.event(name)(channel_archived)
+    app.event("channel_deleted")(channel_deleted)
+    for name in ("channel_unarchive", "group_unarchive"):
+        app.event(name)(channel_unarchived)
+    for name in ("app_uninstalled", "tokens_revoked"):
+        app.event(name)(uninstalled)

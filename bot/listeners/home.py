@@ -1,9 +1,10 @@
 """App Home: the user's own assessments and what is coming next, and its buttons (follow-ups,
 deleting an assessment, health checks).
 
-Each button acks at once; the work runs right after (bot.listeners.after_ack) and calls the home
-service, which changes what was asked (if the user may) and re-publishes the same page with
-a notice at the top saying what happened.
+Each button acks at once; the work runs right after (``bot.listeners.after_ack``) and calls
+the home service, then re-publishes the same page with a notice at the top saying what
+happened. A refusal or a problem goes through the one error handler, which re-publishes the
+page with the reason as its notice (``bot.listeners.errors``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.listeners.after_ack import AfterAck
+from bot.listeners.after_ack import after_ack
 from bot.services import home as home_service
+from bot.views.home import Notice
 from bot.views.ids import Action
 
 FOLLOWUP_BUTTONS = {
@@ -31,7 +33,7 @@ HEALTH_BUTTONS = {
 }
 
 
-def _just_ack(ack: Ack) -> None:
+def just_ack(ack: Ack) -> None:
     ack()
 
 
@@ -41,51 +43,56 @@ def _id(action: dict[str, Any]) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def register(app: App, deps: Deps) -> None:
-    def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        home_service.publish(client, deps, team_id=body["team_id"], user_id=event["user"])
+def _who(body: dict[str, Any]) -> dict[str, str]:
+    return {"team_id": body["team"]["id"], "user_id": body["user"]["id"]}
 
-    def page(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        home_service.publish(client, deps, team_id=body["team"]["id"],
-                             user_id=body["user"]["id"],
-                             page=_id(action) or 0)
 
-    def followups_button(verb: str) -> Any:
-        def run(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-            home_service.change_followups(
-                client, deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
-                assessment_id=_id(action), verb=verb,
-                page=home_service.page_of(body.get("view")))
+def _publish(client: WebClient, deps: Deps, body: dict[str, Any], done: str) -> None:
+    home_service.publish(client, deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
+                         page=home_service.page_of(body.get("view")), notice=Notice(done))
 
-        run.__name__ = f"home_followups_{verb}"
-        return run
 
-    def delete_assessment(body: dict[str, Any], action: dict[str, Any],
-                          client: WebClient) -> None:
-        home_service.delete_assessment(
-            client, deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
-            assessment_id=_id(action), page=home_service.page_of(body.get("view")))
+def home_opened(deps: Deps, event: dict[str, Any], body: dict[str, Any],
+                client: WebClient) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    home_service.publish(client, deps, team_id=body["team_id"], user_id=event["user"])
 
-    def health_button(verb: str) -> Any:
-        def run(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-            home_service.change_health_check(
-                client, deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
-                health_check_id=_id(action), verb=verb,
-                page=home_service.page_of(body.get("view")))
 
-        run.__name__ = f"home_health_{verb}"
-        return run
+def turn_page(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+              client: WebClient) -> None:
+    home_service.publish(client, deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
+                         page=_id(action) or 0)
 
-    later = AfterAck(app)
-    app.event("app_home_opened")(later.listener(home_opened))
+
+def followups_button(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                     client: WebClient) -> None:
+    verb = FOLLOWUP_BUTTONS[Action(action["action_id"])]
+    _publish(client, deps, body, home_service.change_followups(
+        client, deps, **_who(body), assessment_id=_id(action), verb=verb))
+
+
+def delete_assessment(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                      client: WebClient) -> None:
+    _publish(client, deps, body, home_service.delete_assessment(
+        client, deps, **_who(body), assessment_id=_id(action)))
+
+
+def health_button(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                  client: WebClient) -> None:
+    verb = HEALTH_BUTTONS[Action(action["action_id"])]
+    _publish(client, deps, body, home_service.change_health_check(
+        client, deps, **_who(body), health_check_id=_id(action), verb=verb))
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(after_ack(home_opened))
     for action_id in (Action.HOME_NEWER, Action.HOME_OLDER):
-        app.action(action_id.value)(later.listener(page))
+        app.action(action_id.value)(after_ack(turn_page))
     # a link button: Slack opens the thread itself, but still sends the click to be acked
-    app.action(Action.HOME_OPEN_THREAD.value)(_just_ack)
-    for action_id, verb in FOLLOWUP_BUTTONS.items():
-        app.action(action_id.value)(later.listener(followups_button(verb)))
-    app.action(Action.HOME_DELETE_ASSESSMENT.value)(later.listener(delete_assessment))
-    for action_id, verb in HEALTH_BUTTONS.items():
-        app.action(action_id.value)(later.listener(health_button(verb)))
+    app.action(Action.HOME_OPEN_THREAD.value)(just_ack)
+    for action_id in FOLLOWUP_BUTTONS:
+        app.action(action_id.value)(after_ack(followups_button))
+    app.action(Action.HOME_DELETE_ASSESSMENT.value)(after_ack(delete_assessment))
+    for action_id in HEALTH_BUTTONS:
+        app.action(action_id.value)(after_ack(health_button))

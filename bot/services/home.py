@@ -2,14 +2,14 @@
 the health checks they run, with times in the user's own time zone; and what its buttons do.
 
 Every Home button runs the same services (and permission checks) as the thread buttons and
-``/engagement healthcheck``, then re-publishes the same page with a notice at the top saying
-what happened, or why it didn't (see ``bot.views.home``). Deleting an assessment is
+``/engagement healthcheck``; the listener then re-publishes the same page with a notice at
+the top saying what happened, and a refusal or a problem reaches the one error handler,
+which re-publishes it with the reason (``bot.listeners.errors``). Deleting an assessment is
 ``followups.delete`` (owner or workspace admin). Names people typed are escaped in notices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from bot.db import models as m
 from bot.db.states import CheckinStatus, FollowupsStatus, HealthCheckStatus
 from bot.deps import Deps
-from bot.errors import NotAllowed, NotFound, UserFacingError
+from bot.errors import NotFound, UserFacingError
 from bot.services import followups, health
 from bot.views import home as home_views
 from bot.views.blocks import esc
@@ -105,36 +105,23 @@ def publish(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page: 
 
 
 def change_followups(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
-                     assessment_id: int | None, verb: str, page: int) -> None:
-    """Snooze (a day or a week), resume or stop an assessment's follow-ups, then show Home."""
-    _then_publish(client, deps, team_id=team_id, user_id=user_id, page=page,
-                  work=lambda: _followups(client, deps, team_id, user_id, assessment_id, verb))
+                     assessment_id: int | None, verb: str) -> str:
+    """Snooze (a day or a week), resume or stop an assessment's follow-ups: what was done,
+    for the notice on the page the listener publishes next."""
+    return _followups(client, deps, team_id, user_id, assessment_id, verb)
 
 
 def delete_assessment(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
-                      assessment_id: int | None, page: int) -> None:
-    """Delete an assessment with its check-ins and pending follow-ups, then show Home."""
-    _then_publish(client, deps, team_id=team_id, user_id=user_id, page=page,
-                  work=lambda: followups.delete(client, deps, team_id=team_id, user_id=user_id,
-                                                assessment_id=assessment_id))
+                      assessment_id: int | None) -> str:
+    """Delete an assessment with its check-ins and pending follow-ups."""
+    return followups.delete(client, deps, team_id=team_id, user_id=user_id,
+                            assessment_id=assessment_id)
 
 
 def change_health_check(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
-                        health_check_id: int | None, verb: str, page: int) -> None:
-    """Pause, resume or stop a health check, then show Home."""
-    _then_publish(client, deps, team_id=team_id, user_id=user_id, page=page,
-                  work=lambda: _health(client, deps, team_id, user_id, health_check_id, verb))
-
-
-def _then_publish(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page: int,
-                  work: Callable[[], str]) -> None:
-    try:
-        notice = home_views.Notice(work(), home_views.Tone.DONE)
-    except NotAllowed as exc:
-        notice = home_views.Notice(exc.message, home_views.Tone.REFUSED)
-    except UserFacingError as exc:
-        notice = home_views.Notice(exc.message, home_views.Tone.PROBLEM)
-    publish(client, deps, team_id=team_id, user_id=user_id, page=page, notice=notice)
+                        health_check_id: int | None, verb: str) -> str:
+    """Pause, resume or stop a health check."""
+    return _health(client, deps, team_id, user_id, health_check_id, verb)
 
 
 def _followups(client: WebClient, deps: Deps, team_id: str, user_id: str,

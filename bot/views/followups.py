@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.views.blocks import actions, button, context, esc, message, plain, section
-from bot.views.ids import Action, Callback
+from bot.views.ids import Action, BlockId, Callback
 from bot.views.intake import STEPS, answer_input, parse_step
 from bot.views.metadata import MetadataError
 from triage import questions as Q
@@ -20,7 +20,8 @@ def checkin_message(*, owner_id: str, checkin_id: int, seq: int, of_total: int,
     name = esc(engagement)
     blocks = [
         section(f"<@{owner_id}> check-in {seq} of {of_total} for *{name}*: how are the "
-                "symptoms now? Two minutes, same questions as last time.", block_id="checkin"),
+                "symptoms now? Two minutes, same questions as last time.",
+                block_id=BlockId.CHECKIN.value),
     ]
     if late_note:
         blocks.append(context(late_note))
@@ -37,7 +38,7 @@ def checkin_message(*, owner_id: str, checkin_id: int, seq: int, of_total: int,
 def nudge_message(*, owner_id: str, checkin_id: int) -> dict[str, Any]:
     return message("A gentle reminder: the check-in above is still open.", [
         section(f"<@{owner_id}> a gentle reminder: the check-in above is still open.",
-                block_id="nudge"),
+                block_id=BlockId.NUDGE.value),
         actions("nudge_actions",
                 button("Answer the check-in", Action.OPEN_CHECKIN.value, str(checkin_id),
                        "primary")),
@@ -47,8 +48,8 @@ def nudge_message(*, owner_id: str, checkin_id: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- the check-in modal
 
 
-STARTED_BLOCK = "engagement_started"
-NOTE_BLOCK = "checkin_note"
+STARTED_BLOCK = BlockId.CHECKIN_STARTED.value
+NOTE_BLOCK = BlockId.CHECKIN_NOTE.value
 STARTED = {"yes": "Yes, it has started", "no": "Not yet"}
 
 
@@ -116,27 +117,29 @@ def _change_lines(changes: list[Any]) -> str:
 def comparison_message(result: Comparison, *, seq: int, of_total: int, answered_by: str,
                        started: str | None, note: str) -> dict[str, Any]:
     title = f"Check-in {seq} of {of_total}: {result.summary}"
-    blocks: list[dict[str, Any]] = [section(f"*{title}*", block_id="checkin_result")]
+    blocks: list[dict[str, Any]] = [section(f"*{title}*",
+                                            block_id=BlockId.CHECKIN_RESULT.value)]
     if result.model_shift or result.bottleneck_shift:
         new = result.follow_up
         shift = (f":rotating_light: *The verdict has shifted.* The answers now read as "
                  f"*{Q.KINDS[new.bottleneck.kind.value]}* "
                  f"({new.bottleneck.confidence:.0%} confident), and the best fit is now "
                  f"*{Q.MODELS[new.recommendation.model.value]}*.")
-        blocks.append(section(shift, block_id="checkin_shift"))
+        blocks.append(section(shift, block_id=BlockId.CHECKIN_SHIFT.value))
     if result.improved:
         blocks.append(section("*Better*\n" + _change_lines(result.improved),
-                              block_id="checkin_better"))
+                              block_id=BlockId.CHECKIN_BETTER.value))
     if result.worsened:
         blocks.append(section("*Worse*\n" + _change_lines(result.worsened),
-                              block_id="checkin_worse"))
+                              block_id=BlockId.CHECKIN_WORSE.value))
     if not result.improved and not result.worsened:
-        blocks.append(section("Nothing moved since the baseline.", block_id="checkin_same"))
+        blocks.append(section("Nothing moved since the baseline.",
+                              block_id=BlockId.CHECKIN_SAME.value))
     started_text = {"yes": "the engagement has started", "no": "the engagement has not "
                     "started yet"}.get(started or "", "")
     foot = f"Answered by <@{answered_by}>" + (f" · {started_text}" if started_text else "")
     blocks.append(context(foot))
     if note:
         quoted = "\n".join(f"> {line}" for line in esc(note).splitlines())
-        blocks.append(section(quoted, block_id="checkin_note"))
+        blocks.append(section(quoted, block_id=BlockId.CHECKIN_NOTE.value))
     return message(title, blocks)

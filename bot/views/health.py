@@ -7,12 +7,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.views.blocks import actions, button, context, message, option, plain, section
-from bot.views.ids import Action, Callback
+from bot.views.ids import Action, BlockId, Callback
 from bot.views.metadata import MetadataError
 from triage import questions as Q
 
-CADENCE_BLOCK, DAY_BLOCK, TIME_BLOCK, TZ_BLOCK = "hc_cadence", "hc_weekday", "hc_time", "hc_tz"
-SKIP_BLOCK, CHANNEL_BLOCK = "hc_skip_weekends", "hc_channel"
+CADENCE_BLOCK, DAY_BLOCK = BlockId.HEALTH_CADENCE.value, BlockId.HEALTH_WEEKDAY.value
+TIME_BLOCK, TZ_BLOCK = BlockId.HEALTH_TIME.value, BlockId.HEALTH_TZ.value
+SKIP_BLOCK, CHANNEL_BLOCK = BlockId.HEALTH_SKIP_WEEKENDS.value, BlockId.HEALTH_CHANNEL.value
 ARROWS = {"up": ":arrow_upper_right:", "down": ":arrow_lower_right:", "same": ":arrow_right:",
           "new": ""}
 LIGHTS = {"green": ":large_green_circle:", "yellow": ":large_yellow_circle:",
@@ -100,7 +101,7 @@ def run_message(*, run_id: int, seq: int, closes_text: str, min_responses: int
     blocks: list[dict[str, Any]] = [
         section(f"*Team health check #{seq}*: how does this feel right now? One click per "
                 f"line. Anonymous; results once {min_responses} people have answered. "
-                f"Open until {closes_text}.", block_id="health_intro"),
+                f"Open until {closes_text}.", block_id=BlockId.HEALTH_INTRO.value),
     ]
     for dim, (label, green, _own) in Q.HEALTH_DIMENSIONS.items():
         blocks.append(section(f"*{label}*: {green}", block_id=f"health_{dim}_q"))
@@ -114,16 +115,16 @@ def summary_message(summary: dict[str, Any]) -> dict[str, Any]:
     if not summary.get("shown"):
         text = (f"The health check closed with {summary['responders']} answer(s); results "
                 f"show from {summary['min_responses']}, so they stay hidden this time.")
-        return message(text, [section(text, block_id="health_summary")])
+        return message(text, [section(text, block_id=BlockId.HEALTH_SUMMARY.value)])
     lines = []
     for dim, row in summary["dimensions"].items():
         label = Q.HEALTH_DIMENSIONS[dim][0]
         counts = f"{row['green']} green · {row['yellow']} yellow · {row['red']} red"
         lines.append(f"{LIGHTS[row['light']]} *{label}* {ARROWS[row['trend']]}  {counts}")
     blocks = [section(f"*Health check results* ({summary['responders']} people)\n"
-                      + "\n".join(lines), block_id="health_summary")]
+                      + "\n".join(lines), block_id=BlockId.HEALTH_SUMMARY.value)]
     if summary.get("suggestion"):
-        blocks.append(section(summary["suggestion"], block_id="health_suggestion"))
+        blocks.append(section(summary["suggestion"], block_id=BlockId.HEALTH_SUGGESTION.value))
     blocks.append(context(":arrow_upper_right: better than last time · :arrow_lower_right: "
                           "worse · :arrow_right: about the same"))
     return message(f"Health check results from {summary['responders']} people.", blocks)

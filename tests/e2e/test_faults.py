@@ -160,3 +160,31 @@ def test_a_nudge_answered_too_slowly_is_not_posted_again(bot: Bot) -> None:
     thread = [m for m in bot.fake.messages.values()
               if (m.get("metadata") or {}).get("event_type") == "engagement_nudge"]
     assert len(thread) == 1
+
+
+def test_tampered_health_setup_modal_is_a_clear_message_not_a_500(bot: Bot) -> None:
+    bot.fake.add_user("U1")
+    bot.slack.command("healthcheck")
+    view = bot.fake.wait_for("views.open")[-1].response["view"]
+    for metadata in ('{"team_id": 1}', "not json", ""):
+        resp = bot.slack.view_submission(dict(view, private_metadata=metadata), {})
+        assert resp.status == 200
+        body = resp.json()
+        assert body["response_action"] == "update"
+        assert "out of date" in json.dumps(body["view"])
+    from bot.db import models as m
+
+    with bot.deps.sessions() as s:
+        assert s.query(m.HealthCheck).count() == 0
+
+
+def test_tampered_checkin_modal_is_a_clear_message_not_a_500(bot: Bot) -> None:
+    from bot.views.ids import Callback
+
+    view = {"id": "V1", "type": "modal", "callback_id": Callback.CHECKIN.value,
+            "title": {"type": "plain_text", "text": "Check-in"}, "blocks": [],
+            "private_metadata": '{"checkin_id": "x"}', "hash": "h"}
+    resp = bot.slack.view_submission(view, {})
+    assert resp.status == 200
+    assert resp.json()["response_action"] == "update"
+    assert "out of date" in json.dumps(resp.json()["view"])

@@ -390,7 +390,7 @@ def test_delete_stays_within_the_workspace_that_asked(bot: Bot) -> None:
     before = len(homes(bot, "UADMIN"))
     # the same id, clicked by an admin of another workspace
     resp = bot.slack.block_action(Action.HOME_DELETE_ASSESSMENT, value, block_id="home",
-                                  view={"id": "V9", "private_metadata": "0"},
+                                  view={"id": "V9", "type": "home", "private_metadata": "0"},
                                   user_id="UADMIN", team_id="T2")
     assert resp.status == 200
     assert notice(_next_home(bot, "UADMIN", before)) == (
