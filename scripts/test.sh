@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything the tests need into .venv (and PostgreSQL if missing), then runs
-# the linters, the type checker and the whole test suite. Safe to run again.
+# Installs everything the tests need into .venv from the lock file requirements-test.txt
+# (and PostgreSQL if missing), then runs the linters, the type checker and the whole test
+# suite. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# From the lock file, as the Dockerfile does: the versions tested are the ones deployed.
+bash scripts/install.sh --python .venv/bin/python --lock requirements-test.txt --editable
 
 # A real PostgreSQL for the persistence tests. The tests start their own throwaway
 # cluster (as the postgres user when run as root); they only need the server binaries.

@@ -306,7 +306,8 @@ def delete(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
 
 def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, channel: str,
                      thread: str | None) -> None:
-    """A small chart of the ownership symptoms across check-ins, with the same in text."""
+    """A small chart of the ownership symptoms across check-ins, with the same in text (the
+    text alone without matplotlib)."""
     from bot.views import charts
 
     with deps.sessions() as session:
@@ -322,6 +323,9 @@ def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, chann
     labels, series = charts.symptom_series(baseline, follow_ups)
     text = charts.symptom_text(labels, series)
     try:
+        if not charts.available():  # no matplotlib (the charts extra): the text alone
+            client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+            return
         client.files_upload_v2(channel=channel, thread_ts=thread,
                                content=charts.symptom_png(labels, series),
                                filename="symptoms-trend.png", title="Symptoms over time",

@@ -217,8 +217,8 @@ def post_trend_chart(client: WebClient, deps: Deps, *, health_check_id: int, run
                      channel: str, thread: str | None) -> bool:
     """From the second check with results on: a small line chart of each dimension's
     average over the latest checks, in the results' thread, with the numbers in text
-    beside it. Never fatal: a failed upload is logged and the summary stands. True when
-    a chart was uploaded."""
+    beside it (the text alone without matplotlib). Never fatal: a failed upload is logged
+    and the summary stands. True when a chart (or its text) was posted."""
     from bot.views import charts
 
     runs = chart_runs(deps, health_check_id)
@@ -228,6 +228,9 @@ def post_trend_chart(client: WebClient, deps: Deps, *, health_check_id: int, run
     text = charts.health_text(labels, series,
                               [int(summary.get("responders") or 0) for _, summary in runs])
     try:
+        if not charts.available():  # no matplotlib (the charts extra): the numbers alone
+            client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+            return True
         client.files_upload_v2(channel=channel, thread_ts=thread,
                                content=charts.health_png(labels, series),
                                filename="health-trend.png", title="Team health over time",

@@ -1,4 +1,7 @@
-"""Small trend charts (PNG) with a text equivalent, for people who would rather look."""
+"""Small trend charts (PNG) with a text equivalent, for people who would rather look.
+
+The PNGs need matplotlib, the optional ``charts`` extra; without it the callers post the
+text equivalent alone (``available()``)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,15 @@ from triage import questions as Q
 from triage.models import OWNERSHIP_SYMPTOMS, Level
 
 LEVELS = [lvl.value for lvl in Level]
+
+
+def available() -> bool:
+    """True when matplotlib (``pip install 'engagement-bot[charts]'``) can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def symptom_series(baseline: dict[str, Any], follow_ups: list[dict[str, Any]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import yaml
@@ -86,6 +87,29 @@ def test_checkin_round_trip_posts_comparison_and_edits_parent(bot: Bot) -> None:
         assert checkin.status == "answered" and checkin.comparison["trend"] == "improving"
         nudges = s.query(m.Job).filter_by(kind="checkin_nudge", ref_id=checkin.id).one()
         assert nudges.status == "cancelled"
+
+
+def test_without_matplotlib_the_trend_is_posted_as_text(bot: Bot, monkeypatch) -> None:
+    """The charts extra not installed: the same numbers go in the thread as a message."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    ts = posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    answer_checkin(bot)
+    modal = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
+        "callback_id") == "checkin")[-1].response["view"]
+    bot.slack.view_submission(modal, fill(modal, {
+        "engagement_started": "yes", "symptoms.blocked_on_product": "sometimes"}))
+    bot.fake.wait_for("chat.update")  # edited after the trend is posted
+    [trend] = bot.fake.wait_for("chat.postMessage", predicate=lambda c: str(
+        c.args.get("text", "")).startswith("Symptoms over time"))
+    assert trend.args["thread_ts"] == ts and trend.args["channel"] == "C1"
+    assert "Developers wait for answers from product: constantly → sometimes" in \
+        trend.args["text"]
+    assert [c for c in bot.fake.calls if c.method.startswith("files.")] == []
+    with bot.deps.sessions() as s:
+        assert s.query(m.Checkin).filter_by(seq=1).one().status == "answered"
 
 
 def test_checkin_shift_is_loud(bot: Bot) -> None:

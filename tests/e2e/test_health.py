@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.db import models as m
@@ -196,6 +197,21 @@ def test_trend_chart_after_the_second_run_with_results(bot: Bot) -> None:
                                 predicate=lambda c: "health_summary" in str(c.args["blocks"]))
     assert summary[-1].args["thread_ts"] == thread
     assert summary[-1].received_at < done[0].received_at
+
+
+def test_without_matplotlib_the_trend_is_posted_as_text(bot: Bot, monkeypatch) -> None:
+    """The charts extra not installed: the numbers of the chart, as a thread message."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    _, _, second = _two_runs(bot)
+    [trend] = bot.fake.wait_for("chat.postMessage", predicate=lambda c: str(
+        c.args.get("text", "")).startswith("Team health over the last 2 checks"))
+    assert trend.args["channel"] == "C7" and trend.args["thread_ts"] == second.response["ts"]
+    assert "#1 9 Mar (3 people), #2 16 Mar (3 people)" in trend.args["text"]
+    assert "• Clear tickets: 0.00 → 1.00" in trend.args["text"]
+    assert [c for c in bot.fake.calls if c.method.startswith("files.")] == []
+    with bot.deps.sessions() as s:
+        run = s.query(m.HealthRun).filter_by(message_ts=second.response["ts"]).one()
+        assert run.status == "closed"
 
 
 def test_retried_close_does_not_upload_or_summarise_again(bot: Bot) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
+
 from bot.services.health import summarize
 from bot.views import charts
 from triage import questions as Q
@@ -61,3 +65,14 @@ def test_symptom_chart_still_draws() -> None:
     labels, series = charts.symptom_series({"symptoms": {}}, [{"symptoms": {}}])
     assert charts.symptom_png(labels, series).startswith(PNG_SIGNATURE)
     assert "baseline, check-in 1" in charts.symptom_text(labels, series)
+
+
+def test_available_with_and_without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert charts.available()  # the test extra installs the charts extra
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    assert not charts.available()
+    # the text equivalents need nothing from it
+    labels, series = charts.health_series(_runs())
+    assert "• Clear tickets: 0.00 → 0.67" in charts.health_text(labels, series)
+    labels, symptoms = charts.symptom_series({"symptoms": {}}, [{"symptoms": {}}])
+    assert "baseline, check-in 1" in charts.symptom_text(labels, symptoms)
