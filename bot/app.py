@@ -35,8 +35,8 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
         client=make_client(None if oauth_settings else settings.slack_bot_token, deps),
         oauth_settings=oauth_settings,
         signing_secret=settings.slack_signing_secret,
-        # Acks are sent as soon as the ack function returns; slow work runs in lazy
-        # listeners. This avoids Bolt's polling loop before each ack.
+        # Acks are sent as soon as the ack function returns; slow work runs after it on
+        # Bolt's listener pool (bot.listeners.after_ack). No polling loop before each ack.
         process_before_response=True,
         token_verification_enabled=(token_verification and bool(settings.slack_bot_token)
                                     and oauth_settings is None),

@@ -84,7 +84,9 @@ def test_start_runs_the_bot_with_the_clis_tokens(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(bot.cli, "main", fake_main)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-shell")
-    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    # set then delete: monkeypatch then restores it to unset after the hook wrote it
+    monkeypatch.setenv("SLACK_APP_TOKEN", "")
+    monkeypatch.delenv("SLACK_APP_TOKEN")
     monkeypatch.setenv("SLACK_CLI_XOXB", "xoxb-local-app")
     monkeypatch.setenv("SLACK_CLI_XAPP", "xapp-local-app")
     hooks = _script()
@@ -96,6 +98,7 @@ def test_start_runs_the_bot_with_the_clis_tokens(monkeypatch: pytest.MonkeyPatch
 def test_start_without_tokens_says_so(monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("SLACK_CLI_XOXB", "SLACK_CLI_XAPP", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     assert _script().main(["slack_hooks.py", "start"]) == 2
     assert "SLACK_BOT_TOKEN or SLACK_APP_TOKEN" in capsys.readouterr().err

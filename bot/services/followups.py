@@ -26,7 +26,7 @@ from bot.db import queue
 from bot.db.states import CHECKIN_JOBS, CheckinStatus, FollowupsStatus, JobKind
 from bot.deps import Deps
 from bot.errors import NotAllowed, NotFound
-from bot.services.slack_io import post_message
+from bot.services.slack_io import post_chart, post_message
 from bot.views import followups as fu_views
 from bot.views import notices
 from bot.views import recommendation as rec_views
@@ -322,13 +322,6 @@ def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, chann
         baseline = dict(a.answers)
     labels, series = charts.symptom_series(baseline, follow_ups)
     text = charts.symptom_text(labels, series)
-    try:
-        if not charts.available():  # no matplotlib (the charts extra): the text alone
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
-            return
-        client.files_upload_v2(channel=channel, thread_ts=thread,
-                               content=charts.symptom_png(labels, series),
-                               filename="symptoms-trend.png", title="Symptoms over time",
-                               alt_txt=text[:1000], initial_comment=text)
-    except SlackApiError as exc:  # the comparison is already posted; the chart is extra
-        log.warning("trend chart upload failed: %s", exc.response.get("error"))
+    png = (lambda: charts.symptom_png(labels, series)) if charts.available() else None
+    post_chart(client, channel, thread, text=text, png=png, filename="symptoms-trend.png",
+               title="Symptoms over time")

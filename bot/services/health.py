@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, select, update
 
 from bot.db import models as m
@@ -19,13 +18,18 @@ from bot.db.states import HealthCheckStatus, HealthRunStatus, JobKind, JobStatus
 from bot.deps import Deps
 from bot.errors import NotAllowed, NotFound, UserFacingError
 from bot.services.followups import is_admin
+from bot.services.slack_io import post_chart
 from bot.timing.recurrence import RecurrenceError, next_run, parse_time, zone
 from bot.views import health as hv
 from triage import questions as Q
 
 log = logging.getLogger(__name__)
 
+# A dimension's score is the average of its answers (green 1, yellow 0.5, red 0); its light
+# is green from GREEN_FROM, yellow from YELLOW_FROM, red below; a move of more than TREND_STEP
+# since the last shown check is a trend up or down.
 SCORES = {"green": 1.0, "yellow": 0.5, "red": 0.0}
+GREEN_FROM, YELLOW_FROM, TREND_STEP = 0.67, 0.34, 0.1
 CHART_RUNS = 8  # how many of the latest checks (with results shown) the trend chart covers
 
 
@@ -179,10 +183,10 @@ def summarize(answers: list[tuple[str, str, str]], previous: dict[str, Any] | No
         counts = Counter(r for _, d, r in answers if d == dim)
         n = sum(counts.values())
         score = sum(SCORES[r] * c for r, c in counts.items()) / n if n else 0.5
-        light = "green" if score >= 0.67 else "yellow" if score >= 0.34 else "red"
+        light = "green" if score >= GREEN_FROM else "yellow" if score >= YELLOW_FROM else "red"
         old = before.get(dim, {}).get("score")
-        trend = "new" if old is None else "up" if score > old + 0.1 else \
-            "down" if score < old - 0.1 else "same"
+        trend = "new" if old is None else "up" if score > old + TREND_STEP else \
+            "down" if score < old - TREND_STEP else "same"
         summary["dimensions"][dim] = {"green": counts["green"], "yellow": counts["yellow"],
                                       "red": counts["red"], "score": round(score, 3),
                                       "light": light, "trend": trend}
@@ -227,17 +231,6 @@ def post_trend_chart(client: WebClient, deps: Deps, *, health_check_id: int, run
     labels, series = charts.health_series(runs)
     text = charts.health_text(labels, series,
                               [int(summary.get("responders") or 0) for _, summary in runs])
-    try:
-        if not charts.available():  # no matplotlib (the charts extra): the numbers alone
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
-            return True
-        client.files_upload_v2(channel=channel, thread_ts=thread,
-                               content=charts.health_png(labels, series),
-                               filename="health-trend.png", title="Team health over time",
-                               alt_txt=text[:1000], initial_comment=text)
-    except Exception as exc:  # the results are already posted; the chart is extra
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
-        log.warning("health check %s run %s: trend chart not uploaded: %s",
-                    health_check_id, run_id, error)
-        return False
-    return True
+    png = (lambda: charts.health_png(labels, series)) if charts.available() else None
+    return post_chart(client, channel, thread, text=text, png=png,
+                      filename="health-trend.png", title="Team health over time")

@@ -9,6 +9,7 @@ turns into a message for the right person. Revoked tokens: ``WorkspaceGone``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -134,3 +135,22 @@ def find_marked(client: WebClient, channel: str, wanted: dict[str, Any], *,
                 and found.get("event_payload") == wanted["event_payload"]):
             return str(found["ts"])
     return None
+
+
+def post_chart(client: WebClient, channel: str, thread: str | None, *, text: str,
+               png: Callable[[], bytes] | None, filename: str, title: str) -> bool:
+    """A chart in a thread with its text equivalent beside it, or the text alone when there
+    is no PNG (``png`` None: the charts extra is not installed). Never fatal: a failed
+    upload is logged and the message it belongs to stands. True when something was posted."""
+    try:
+        if png is None:
+            client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+        else:
+            client.files_upload_v2(channel=channel, thread_ts=thread, content=png(),
+                                   filename=filename, title=title, alt_txt=text[:1000],
+                                   initial_comment=text)
+    except (SlackApiError, OSError) as exc:
+        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("chart %s not posted in %s: %s", filename, channel, error)
+        return False
+    return True

@@ -133,7 +133,7 @@ def channel_available(deps: Deps, team_id: str, channel_id: str) -> None:
 def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
     """The workspace uninstalled us or revoked the token: stop everything it had scheduled."""
     with deps.sessions.begin() as session:
-        queue.cancel(session, team_id=team_id)
+        queue.cancel(session, team_id=team_id, now=now)
         for row in session.scalars(select(m.Assessment).where(
                 m.Assessment.team_id == team_id,
                 m.Assessment.followups_status != FollowupsStatus.STOPPED)):
@@ -145,7 +145,6 @@ def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
         # does not remove it)
         store.delete_all(enterprise_id=enterprise_of(deps, team_id), team_id=team_id)
     log.warning("team %s: follow-ups stopped (%s)", team_id, reason)
-    del now
 
 
 def _checkin_ids(session: Any, assessment_id: int) -> list[int]:

@@ -40,7 +40,7 @@ def parse_durations(text: str) -> list[timedelta]:
 def format_duration(delta: timedelta) -> str:
     """The friendliest exact way to say a duration: 2 weeks, 3 days, 90 seconds."""
     seconds = int(delta.total_seconds())
-    for unit, size, name in (
+    for _unit, size, name in (
         ("w", 7 * 86400, "week"),
         ("d", 86400, "day"),
         ("h", 3600, "hour"),
@@ -49,7 +49,6 @@ def format_duration(delta: timedelta) -> str:
         if seconds >= size and seconds % size == 0:
             n = seconds // size
             return f"{n} {name}{'s' if n != 1 else ''}"
-        del unit
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 

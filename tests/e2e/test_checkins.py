@@ -167,6 +167,10 @@ def test_snooze_moves_the_next_checkin(bot: Bot) -> None:
     bot.clock.advance(timedelta(days=14))
     runner.tick()
     checkin_id, _ = answer_checkin(bot, user="U9")  # refused: not the owner
+    refusal = bot.fake.wait_for("chat.postEphemeral", predicate=lambda c: c.args["user"] == "U9")
+    assert "Only the person who ran the assessment" in refusal[-1].args["text"]
+    assert not [c for c in bot.fake.calls_to("views.open")
+                if c.args["view"].get("callback_id") == "checkin"]
     bot.slack.block_action("followups_snooze_week", checkin_id, block_id="checkin_actions",
                            channel_id="C1", message_ts="1.0", user_id="U1")
     bot.fake.wait_for("chat.postEphemeral", predicate=lambda c: "Snoozed" in c.args["text"])

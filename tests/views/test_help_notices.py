@@ -56,7 +56,9 @@ def test_posted_and_other_texts() -> None:
     assert "open it" not in notices.posted("C1", "javascript:alert(1)")
     assert notices.posted("C1").startswith("Posted your verdict in <#C1>.")
     oops = notices.something_went_wrong("ab12cd34")
-    assert "ab12cd34" in oops and "Traceback" not in oops
+    assert oops.startswith("Sorry, something went wrong on my side")
+    assert "share reference `ab12cd34`" in oops
+    assert "`<!channel>`" not in notices.something_went_wrong("<!channel>")  # escaped
     assert "Only the person who ran the assessment" in notices.not_allowed("stop check-ins")
 
 
