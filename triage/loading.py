@@ -25,10 +25,13 @@ from triage.models import (
     Intake,
     Level,
     Priorities,
+    Requirements,
     Signals,
     Slowdown,
     StatedNeed,
     Symptoms,
+    Teams,
+    VendorsInUse,
     Weight,
 )
 
@@ -46,6 +49,9 @@ _CHOICES: dict[str, type[StrEnum]] = {
     "slowdown": Slowdown,
     "duration": Duration,
     "strategic_importance": Importance,
+    "teams": Teams,
+    "vendors_in_use": VendorsInUse,
+    "requirements": Requirements,
     "symptoms": Level,
     "priorities": Weight,
 }

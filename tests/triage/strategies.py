@@ -11,8 +11,11 @@ from triage.models import (
     Duration,
     Importance,
     Level,
+    Requirements,
     Slowdown,
     StatedNeed,
+    Teams,
+    VendorsInUse,
     Weight,
 )
 
@@ -35,5 +38,8 @@ def answers() -> st.SearchStrategy[dict]:
                 {}, optional={p: st.sampled_from([e.value for e in Weight]) for p in PRIORITY_IDS}
             ),
             "notes": st.text(max_size=50),
+            "teams": st.sampled_from([e.value for e in Teams]),
+            "vendors_in_use": st.sampled_from([e.value for e in VendorsInUse]),
+            "requirements": st.sampled_from([e.value for e in Requirements]),
         },
     )

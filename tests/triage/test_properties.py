@@ -71,7 +71,8 @@ def test_mismatch_exactly_when_stated_model_differs(data: dict[str, Any]) -> Non
 @given(answers())
 def test_every_risk_says_why_and_from_which_answers(data: dict[str, Any]) -> None:
     result = assess(parse_intake(data))
-    known = {"stated_need", "recommendation.model", "duration", "strategic_importance", "slowdown"}
+    known = {"stated_need", "recommendation.model", "duration", "strategic_importance",
+             "slowdown", "teams", "vendors_in_use", "requirements"}
     for risk in result.risks:
         assert risk.why and risk.fields
         for field in risk.fields:
