@@ -316,8 +316,8 @@ class FactorCell(BaseModel):
     model_config = _OUT
 
     weight: float
-    score: int = Field(ge=1, le=5)
-    base: int | None = Field(default=None, description="The score before context moved it")
+    score: float = Field(ge=1, le=5)
+    base: float | None = Field(default=None, description="The score before context moved it")
     notes: list[str] = Field(
         default_factory=list, description="Why context moved the score, e.g. '-1: ...'"
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from triage import tables as T
 from triage.models import Assessment
+from triage.questions import FACTORS, MODEL_SHORT, MODEL_WORDS
 
 _WIDTH = 92
 
@@ -21,10 +21,10 @@ def matrix_table(assessment: Assessment) -> str:
     """
     ranking = assessment.recommendation.ranking
     factors = list(ranking[0].factors)
-    label_w = max(len(T.FACTOR_LABELS.get(f, f)) for f in factors) + 2
-    col = max(len(T.MODEL_SHORT[r.model.value]) for r in ranking) + 3
+    label_w = max(len(FACTORS.get(f, f)) for f in factors) + 2
+    col = max(len(MODEL_SHORT[r.model.value]) for r in ranking) + 3
     head = f"{'Factor':<{label_w}}{'Weight':>7}" + "".join(
-        f"{T.MODEL_SHORT[r.model.value]:>{col}}" for r in ranking
+        f"{MODEL_SHORT[r.model.value]:>{col}}" for r in ranking
     )
     rule = "-" * len(head)
     lines = [head, rule]
@@ -35,13 +35,13 @@ def matrix_table(assessment: Assessment) -> str:
         for r in ranking:
             cell = r.factors[factor]
             moved = bool(cell.notes)
-            cells.append(f"{cell.score}{'*' if moved else ' '}".rjust(col))
+            cells.append(f"{round(cell.score, 2):g}{'*' if moved else ' '}".rjust(col))
             notes.extend(
-                f"{T.MODEL_SHORT[r.model.value]} / {T.FACTOR_LABELS.get(factor, factor)} {n}"
+                f"{MODEL_SHORT[r.model.value]} / {FACTORS.get(factor, factor)} {n}"
                 for n in cell.notes
             )
         lines.append(
-            f"{T.FACTOR_LABELS.get(factor, factor):<{label_w}}{weight:>7g}" + "".join(cells)
+            f"{FACTORS.get(factor, factor):<{label_w}}{weight:>7g}" + "".join(cells)
         )
     lines.append(rule)
     lines.append(
@@ -62,14 +62,14 @@ def render(assessment: Assessment) -> str:
         f"Bottleneck: {b.kind.value.upper()} ({b.confidence:.0%} confident; ownership "
         f"{b.ownership_score:.2f}, capacity {b.capacity_score:.2f})",
         _wrap(b.summary),
-        f"Recommended model: {T.MODEL_NAMES[rec.model.value]}",
+        f"Recommended model: {MODEL_WORDS[rec.model.value].name.lower()}",
     ]
     if assessment.mismatch:
         m = assessment.mismatch
         out += [
             "",
-            f"!! MISMATCH: you asked for {T.MODEL_NAMES[m.stated.value]}, the answers "
-            f"point to {T.MODEL_NAMES[m.recommended.value]}",
+            f"!! MISMATCH: you asked for {MODEL_WORDS[m.stated.value].name.lower()}, the answers "
+            f"point to {MODEL_WORDS[m.recommended.value].name.lower()}",
             _wrap(m.why),
         ]
     out += ["", "Why:"] + [_wrap("- " + line) for line in rec.rationale]

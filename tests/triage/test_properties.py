@@ -54,17 +54,24 @@ def test_assessment_is_valid_and_complete(data: dict[str, Any]) -> None:
 
 @FAST
 @given(answers())
-def test_mismatch_exactly_when_stated_model_differs(data: dict[str, Any]) -> None:
+def test_mismatch_exactly_when_stated_model_is_neither_recommended_nor_close(
+    data: dict[str, Any],
+) -> None:
     intake = parse_intake(data)
     result = assess(intake)
+    rec = result.recommendation
     stated = STATED_MODEL[intake.stated_need]
-    if stated is None or stated == result.recommendation.model:
+    if stated is None or stated == rec.model or stated in rec.close_call:
         assert result.mismatch is None
     else:
         assert result.mismatch is not None
         assert result.mismatch.stated == stated
-        assert result.mismatch.recommended == result.recommendation.model
-        assert result.mismatch.why
+        assert result.mismatch.recommended == rec.model
+        assert result.mismatch.why and result.mismatch.fields
+    if rec.close_call:
+        assert rec.close_call[0] == rec.model and len(rec.close_call) >= 2
+        order = [r.model for r in rec.ranking]
+        assert [m for m in order if m in rec.close_call] == rec.close_call  # best first
 
 
 @FAST

@@ -1,4 +1,4 @@
-"""The words people read: a label for every field and value."""
+"""The words people read: a label for every field and value, and the strongest reasons."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from tests.support import scenarios
+from tests.triage.helpers import case, verdict
+from triage import Reason, reasons
 from triage import questions as Q
 from triage.models import (
     PRIORITY_IDS,
@@ -81,3 +84,33 @@ def test_statements_say_one_thing_each() -> None:
 
 def test_unknown_paths_come_back_in_words() -> None:
     assert Q.label("something_new") == "Something new"
+
+
+def test_reasons_are_the_strongest_answers_in_words() -> None:
+    result = verdict(scenarios.answers(scenarios.OWNER_GAP))
+    found = reasons(result)
+    assert len(found) == 3 and all(isinstance(r, Reason) for r in found)
+    assert [r.strength for r in found] == [d.weight for d in result.recommendation.drivers[:3]]
+    for r in found:
+        assert r.label == Q.label(r.field) and r.value_label == Q.value_label(r.field, r.value)
+        assert r.text.startswith(f"{r.label}: {r.value_label}")
+        assert "." not in r.label
+
+
+def test_reasons_of_a_governance_verdict_name_the_risk_symptoms() -> None:
+    result = verdict(case(
+        stated_need="more_engineers", slowdown="execution_capacity", duration="long_term",
+        teams="several", vendors_in_use="several",
+        signals={"roadmap_clear": 4, "leadership_active": 4, "need_senior_capacity": 4},
+        symptoms={"contractor_sprawl": "often", "access_risk": "often"}))
+    assert result.recommendation.model.value == "managed_marketplace"
+    fields = [r.field for r in reasons(result, limit=4)]
+    assert "symptoms.contractor_sprawl" in fields and "symptoms.access_risk" in fields
+
+
+def test_reasons_of_an_assessment_stored_before_drivers_existed() -> None:
+    old = verdict(scenarios.answers(scenarios.NEEDS_HANDS))
+    stored = old.model_copy(update={"recommendation": old.recommendation.model_copy(
+        update={"drivers": [], "close_call": []})})
+    found = reasons(stored)
+    assert found and all(r.field.startswith(("signals.", "slowdown")) for r in found)

@@ -342,7 +342,7 @@ def test_report_matrix_shows_weights_scores_and_adjustments() -> None:
     header = lines[0]
     assert header.index("Managed svc") < header.index("Staff aug")  # best first
     row = next(line for line in lines if line.startswith("Cost predictability"))
-    assert row.split()[2:4] == ["4", "5"]  # weight high = 4, managed services scores 5
-    assert "adjusted for your context" in table and "non-core" in table
+    assert row.split()[2:4] == ["3", "5"]  # weight high = 3, managed services scores 5
+    assert "adjusted for your context" in table and "commodity" in table
     widths = {len(line) for line in lines[: lines.index("") if "" in lines else None]}
     assert len(widths) <= 2  # aligned columns (the score row may differ by a trailing space)
