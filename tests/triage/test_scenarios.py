@@ -118,10 +118,12 @@ def test_public_scenario_file_as_is_in_a_real_process(path: Path) -> None:
 def test_scenario_one_report_shouts_the_mismatch(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["triage", str(scenarios.OWNER_GAP)]) == 0
     out = capsys.readouterr().out
-    assert "OWNERSHIP" in out and "MISMATCH" in out
+    assert "OWNERSHIP BOTTLENECK" in out and "MISMATCH" in out
     assert "slow it down" in out
-    assert "blocked_on_product = constantly" in out  # the evidence is shown
-    for name in ("Staff aug", "Product del", "Managed svc", "Marketplace", "Weight"):
+    # the evidence is shown, in the questions' words
+    assert "Developers wait for answers from product: All the time" in out
+    assert "blocked_on_product" not in out
+    for name in ("Staff aug", "Product del", "Managed svc", "Marketplace", "Matters"):
         assert name in out  # the whole matrix, not just the winner
 
 
@@ -342,7 +344,7 @@ def test_report_matrix_shows_weights_scores_and_adjustments() -> None:
     header = lines[0]
     assert header.index("Managed svc") < header.index("Staff aug")  # best first
     row = next(line for line in lines if line.startswith("Cost predictability"))
-    assert row.split()[2:4] == ["3", "5"]  # weight high = 3, managed services scores 5
-    assert "adjusted for your context" in table and "commodity" in table
+    assert row.split()[2:4] == ["High", "5"]  # rated high; managed services scores 5
+    assert "moved by your answers" in table and "commodity" in table
     widths = {len(line) for line in lines[: lines.index("") if "" in lines else None]}
     assert len(widths) <= 2  # aligned columns (the score row may differ by a trailing space)
