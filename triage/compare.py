@@ -6,7 +6,7 @@ from triage import scoring as S
 from triage import wording as W
 from triage.engine import assess
 from triage.models import SIGNAL_IDS, SYMPTOM_IDS, Change, Comparison, Intake, Shift, Trend
-from triage.questions import KINDS, MODEL_WORDS, label, value_label
+from triage.questions import MODEL_WORDS, label, value_label
 
 
 def _change(field: str, before: int | str, after: int | str, key: str) -> Change:
@@ -68,7 +68,7 @@ def compare(baseline: Intake, follow_up: Intake) -> Comparison:
         summary += W.SHIFT_SUMMARY["model"].format(
             model=MODEL_WORDS[model_shift.after].name.lower())
     if kind_shift:
-        summary += W.SHIFT_SUMMARY["kind"].format(kind=KINDS[kind_shift.after].lower())
+        summary += W.SHIFT_SUMMARY["kind"].format(kind=W.SHIFT_KIND[kind_shift.after])
     return Comparison(
         improved=improved,
         worsened=worsened,

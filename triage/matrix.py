@@ -25,7 +25,7 @@ from triage.models import (
     StatedNeed,
     Weight,
 )
-from triage.questions import FACTORS, MODEL_WORDS, label
+from triage.questions import FACTORS, MODEL_WORDS
 from triage.rules import Facts, Move, PerLevel, PerNotch, When, holds
 
 OWN, CAP = BottleneckKind.OWNERSHIP, BottleneckKind.CAPACITY
@@ -209,8 +209,7 @@ def lead_parts(matrix: Matrix, intake: Intake, x: EngagementModel,
             parts.append(Part((f"priorities.{f}",), own_weight * gap / total, why,
                               from_base=True))
         for field, extra in matrix.raised.get(f, ()):
-            why = W.SYMPTOM_WEIGHT_WHY.format(symptom=f'"{label(field)}"',
-                                              factor=factor_name(f),
+            why = W.SYMPTOM_WEIGHT_WHY.format(factor=factor_name(f),
                                               model=MODEL_WORDS[x.value].name)
             parts.append(Part((field,), extra * gap / total, why, from_base=True))
     return sorted(parts, key=lambda p: -p.amount)

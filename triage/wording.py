@@ -141,7 +141,7 @@ PRIORITY_WHY: Final[dict[str, str]] = {
     "high": "you rated {factor} high, and {model} is stronger there",
     "low": "you rated {factor} low, which is where {other} is strongest",
 }
-SYMPTOM_WEIGHT_WHY: Final = "{symptom} makes {factor} matter more, and {model} is stronger there"
+SYMPTOM_WEIGHT_WHY: Final = "seeing this makes {factor} matter more, and {model} is stronger there"
 
 # ============================================================ 3. MISMATCH
 # The first rule that holds explains the mismatch; otherwise MISMATCH_GENERIC.
@@ -345,5 +345,9 @@ TREND_SUMMARY: Final[dict[str, str]] = {
 SHIFT_SUMMARY: Final[dict[str, str]] = {
     "model": "; the best fit is now {model}",
     "kind": "; the bottleneck now reads as {kind}",
+}
+SHIFT_KIND: Final[dict[str, str]] = {
+    "ownership": "ownership", "capacity": "capacity", "mixed": "both ownership and capacity",
+    "unclear": "unclear",
 }
 # fmt: on
