@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from triage import tables as T
+from triage import scoring as S
+from triage import wording as W
 from triage.engine import assess
 from triage.models import SIGNAL_IDS, SYMPTOM_IDS, Change, Comparison, Intake, Shift, Trend
+from triage.questions import MODEL_WORDS, label, value_label
 
 
 def _change(field: str, before: int | str, after: int | str, key: str) -> Change:
-    why = T.CHANGE_WHY[key].format(label=T.FIELD_LABELS[field], before=before, after=after)
+    why = W.CHANGE_WHY[key].format(label=label(field), before=value_label(field, before),
+                                   after=value_label(field, after))
     return Change(field=field, before=before, after=after, why=why)
 
 
@@ -24,7 +27,7 @@ def compare(baseline: Intake, follow_up: Intake) -> Comparison:
         b, a = baseline.symptom(sid), follow_up.symptom(sid)
         if a == b:
             continue
-        steps = (b.rank - a.rank) * T.TREND_STEP_WEIGHT["symptom"]
+        steps = (b.rank - a.rank) * S.TREND_STEP_WEIGHT["symptom"]
         field = f"symptoms.{sid}"
         if steps > 0:
             improved.append(_change(field, b.value, a.value, "symptom_better"))
@@ -38,8 +41,8 @@ def compare(baseline: Intake, follow_up: Intake) -> Comparison:
         if a_val == b_val:
             continue
         field = f"signals.{sid}"
-        direction = T.SIGNAL_BETTER_WHEN[sid]
-        steps = (a_val - b_val) * direction * T.TREND_STEP_WEIGHT["signal"]
+        direction = S.SIGNAL_BETTER_WHEN[sid]
+        steps = (a_val - b_val) * direction * S.TREND_STEP_WEIGHT["signal"]
         if direction == 0:
             changed.append(_change(field, b_val, a_val, "signal_neutral"))
         elif steps > 0:
@@ -60,11 +63,12 @@ def compare(baseline: Intake, follow_up: Intake) -> Comparison:
         if before.recommendation.model != after.recommendation.model
         else None
     )
-    summary = T.TREND_SUMMARY[trend.value].format(better=len(improved), worse=len(worsened))
+    summary = W.TREND_SUMMARY[trend.value].format(better=len(improved), worse=len(worsened))
     if model_shift:
-        summary += T.SHIFT_SUMMARY["model"].format(model=T.MODEL_NAMES[model_shift.after])
+        summary += W.SHIFT_SUMMARY["model"].format(
+            model=MODEL_WORDS[model_shift.after].name.lower())
     if kind_shift:
-        summary += T.SHIFT_SUMMARY["kind"].format(kind=kind_shift.after)
+        summary += W.SHIFT_SUMMARY["kind"].format(kind=W.SHIFT_KIND[kind_shift.after])
     return Comparison(
         improved=improved,
         worsened=worsened,
@@ -80,8 +84,8 @@ def compare(baseline: Intake, follow_up: Intake) -> Comparison:
 def _trend(better: float, worse: float) -> Trend:
     if not better and not worse:
         return Trend.STABLE
-    if better >= T.TREND_DOMINANCE * worse:
+    if better >= S.TREND_DOMINANCE * worse:
         return Trend.IMPROVING
-    if worse >= T.TREND_DOMINANCE * better:
+    if worse >= S.TREND_DOMINANCE * better:
         return Trend.WORSENING
     return Trend.MIXED

@@ -1,8 +1,16 @@
-"""Ownership or capacity? Weigh every answer, keep the ones that moved the balance."""
+"""Ownership or capacity? Count each side's evidence in notches; keep what moved the balance.
+
+Each side collects what speaks *for* it (agreeing with its statements, naming it as the
+slowdown, and for ownership the symptoms article 000 lists) and loses what contradicts it
+(disagreeing with its own statements). Nothing is divided by a maximum the answers could
+never reach, so agreeing with one side's four statements reads as that side, agreeing with
+both reads as mixed, and only weak or contradictory answers read as unclear.
+"""
 
 from __future__ import annotations
 
-from triage import tables as T
+from triage import scoring as S
+from triage import wording as W
 from triage.models import (
     OWNERSHIP_SYMPTOMS,
     SIGNAL_IDS,
@@ -10,80 +18,74 @@ from triage.models import (
     BottleneckKind,
     Evidence,
     Intake,
-    Level,
 )
 
-_SIDES = ("ownership", "capacity")
+OWN, CAP = BottleneckKind.OWNERSHIP, BottleneckKind.CAPACITY
 
 
-def _max_points(side: str) -> float:
-    """The most points a side can collect; scores are points over this."""
-    total = 0.0
-    for agree_side, agree_w, disagree_side, disagree_w in T.SIGNAL_WEIGHTS.values():
-        total += 2 * (agree_w if agree_side == side else 0.0)
-        total += 2 * (disagree_w if disagree_side == side else 0.0)
-    if side == "ownership":
-        total += len(OWNERSHIP_SYMPTOMS) * max(T.SYMPTOM_POINTS.values())
-    total += max(w for s, w in T.SLOWDOWN_POINTS.values() if s == side)
-    return total
+def _other(side: BottleneckKind) -> BottleneckKind:
+    return CAP if side == OWN else OWN
 
 
-_MAX = {side: _max_points(side) for side in _SIDES}
+def ownership_symptom_notches(intake: Intake) -> float:
+    return sum(S.SYMPTOM_NOTCHES[intake.symptom(s)] for s in OWNERSHIP_SYMPTOMS)
 
 
-def _wants_hands_discounted(intake: Intake) -> bool:
-    at = Level(str(T.WANTS_HANDS["discount_when_ownership_symptoms_at"])).rank
-    return any(intake.symptom(s).rank >= at for s in OWNERSHIP_SYMPTOMS)
+def wish_share(intake: Intake) -> float:
+    """How much "we need seniors" still counts, given the ownership symptoms present."""
+    return 1.0 - S.WISH_DISCOUNT * min(1.0, ownership_symptom_notches(intake) / 2.0)
 
 
 def diagnose(intake: Intake) -> Bottleneck:
-    points = dict.fromkeys(_SIDES, 0.0)
+    notches = {OWN: 0.0, CAP: 0.0}
     evidence: list[Evidence] = []
 
-    def add(field: str, value: int | str, side: str, weight: float, why: str) -> None:
-        points[side] += weight
+    def add(field: str, value: int | str, side: BottleneckKind, moved: float, why: str) -> None:
         evidence.append(
             Evidence(
                 field=field,
                 value=value,
                 why=why,
-                leans="ownership" if side == "ownership" else "capacity",
-                weight=round(weight, 3),
+                leans="ownership" if side == OWN else "capacity",
+                weight=round(moved * S.NOTCH, 4),
             )
         )
 
-    discounted = _wants_hands_discounted(intake)
     for sid in SIGNAL_IDS:
-        agree_side, agree_w, disagree_side, disagree_w = T.SIGNAL_WEIGHTS[sid]
+        reading = S.SIGNALS[sid]
         value = intake.signal(sid)
         step = value - 3
-        why_agree, why_disagree = T.EVIDENCE_WHY[f"signals.{sid}"]
-        if step > 0 and agree_w:
-            weight, why = step * agree_w, why_agree
-            if sid == T.WANTS_HANDS["signal"] and discounted:
-                weight, why = weight * float(T.WANTS_HANDS["share"]), T.WANTS_HANDS_WHY
-            add(f"signals.{sid}", value, agree_side, weight, why)
-        elif step < 0 and disagree_side and disagree_w:
-            add(f"signals.{sid}", value, disagree_side, -step * disagree_w, why_disagree)
+        why_agree, why_disagree = W.EVIDENCE_WHY[f"signals.{sid}"]
+        if step > 0 and reading.agree:
+            moved = step * reading.agree
+            why = why_agree
+            if sid == S.WISH_SIGNAL and wish_share(intake) < 1.0:
+                moved *= wish_share(intake)
+                why = W.WISH_WHY
+            notches[reading.side] += moved
+            if moved > 0:
+                add(f"signals.{sid}", value, reading.side, moved, why)
+        elif step < 0:
+            cross, against = -step * reading.cross, -step * reading.against
+            notches[_other(reading.side)] += cross
+            notches[reading.side] -= against
+            if cross + against > 0:
+                add(f"signals.{sid}", value, _other(reading.side), cross + against, why_disagree)
 
     for sid in OWNERSHIP_SYMPTOMS:
         level = intake.symptom(sid)
-        weight = T.SYMPTOM_POINTS[level.value]
-        if weight:
-            add(
-                f"symptoms.{sid}",
-                level.value,
-                "ownership",
-                weight,
-                T.EVIDENCE_WHY[f"symptoms.{sid}"][0],
-            )
+        moved = S.SYMPTOM_NOTCHES[level]
+        if moved:
+            notches[OWN] += moved
+            add(f"symptoms.{sid}", level.value, OWN, moved, W.EVIDENCE_WHY[f"symptoms.{sid}"][0])
 
-    slow_side, slow_w = T.SLOWDOWN_POINTS[intake.slowdown.value]
-    if slow_side and slow_w:
-        add("slowdown", intake.slowdown.value, slow_side, slow_w, T.EVIDENCE_WHY["slowdown"][0])
+    side, moved = S.SLOWDOWN_NOTCHES[intake.slowdown]
+    if side is not None and moved:
+        notches[side] += moved
+        add("slowdown", intake.slowdown.value, side, moved, W.EVIDENCE_WHY["slowdown"][0])
 
-    own = round(min(points["ownership"] / _MAX["ownership"], 1.0), 4)
-    cap = round(min(points["capacity"] / _MAX["capacity"], 1.0), 4)
+    own = round(min(max(notches[OWN] * S.NOTCH, 0.0), 1.0), 4)
+    cap = round(min(max(notches[CAP] * S.NOTCH, 0.0), 1.0), 4)
     kind, confidence = classify(own, cap)
     evidence.sort(key=lambda e: (-e.weight, e.field))
     return Bottleneck(
@@ -91,26 +93,35 @@ def diagnose(intake: Intake) -> Bottleneck:
         confidence=confidence,
         ownership_score=own,
         capacity_score=cap,
-        summary=T.KIND_SUMMARY[kind.value],
+        summary=W.KIND_SUMMARY[kind.value],
         evidence=evidence,
     )
 
 
+def _grown(strength: float) -> float:
+    """0 at the clear threshold, 1 from FULL up."""
+    return min(max((strength - S.CLEAR) / (S.FULL - S.CLEAR), 0.0), 1.0)
+
+
 def classify(own: float, cap: float) -> tuple[BottleneckKind, float]:
-    """The kind and how sure we are, from the two side scores (0..1)."""
-    th = T.THRESHOLDS
-    strongest, weakest = max(own, cap), min(own, cap)
-    if strongest < th["weak"]:
-        return BottleneckKind.UNCLEAR, round(min(th["unclear_ceiling"], 0.1 + strongest), 2)
-    if weakest >= th["balance"] * strongest:
-        if weakest < th["mixed_floor"]:
-            # A little on each side: say so, with low confidence.
-            return BottleneckKind.UNCLEAR, round(min(th["unclear_ceiling"], weakest), 2)
-        # Strong on both sides: sure that both gaps exist, as sure as the weaker side is strong.
-        both = min(weakest / th["full_strength"], 1.0)
-        return BottleneckKind.MIXED, round(th["base_confidence"] + th["confidence_span"] * both, 2)
-    clarity = (strongest - weakest) / (own + cap)
-    strength = min(strongest / th["full_strength"], 1.0)
-    kind = BottleneckKind.OWNERSHIP if own > cap else BottleneckKind.CAPACITY
-    confidence = th["base_confidence"] + th["confidence_span"] * clarity * strength
-    return kind, round(min(confidence, 1.0), 2)
+    """The kind and how sure we are, from the two side scores (0..1).
+
+    Neither side clear: unclear (0.20..0.45, by the stronger side). Both clear: mixed, as sure
+    as the weaker side is strong. One clear: that side, surer the stronger it is and the
+    less the other side competes with it.
+    """
+    c = S.CONFIDENCE
+    strong, weak = max(own, cap), min(own, cap)
+    if strong < S.CLEAR:
+        span = c["unclear_high"] - c["unclear_low"]
+        return BottleneckKind.UNCLEAR, round(c["unclear_low"] + span * strong / S.CLEAR, 2)
+    span = c["high"] - c["low"]
+    if weak >= S.CLEAR:
+        return BottleneckKind.MIXED, round(c["low"] + span * _grown(weak), 2)
+    kind = OWN if own > cap else CAP
+    return kind, round(c["low"] + span * _grown(strong) * (1.0 - weak / strong), 2)
+
+
+def strength(own: float, cap: float) -> float:
+    """How clear the evidence is, 0 (none) .. 1 (a side at the clear threshold or above)."""
+    return min(max(own, cap) / S.CLEAR, 1.0)

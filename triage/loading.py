@@ -18,23 +18,59 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from triage import tables as T
 from triage.models import (
     Duration,
     Importance,
     Intake,
     Level,
     Priorities,
+    Requirements,
     Signals,
     Slowdown,
     StatedNeed,
     Symptoms,
+    Teams,
+    VendorsInUse,
     Weight,
 )
 
 MAX_INPUT_CHARS = 200_000
 MAX_EXPANDED_NODES = 50_000  # YAML aliases can make a small file expand enormously
-_M = T.LOAD_MESSAGES
+
+# The words of the input errors (the ids and allowed values in them are the contract's).
+_M: dict[str, str] = {
+    "missing": "required",
+    "unknown_field": "unknown field",
+    "not_mapping": "must be a mapping of field: value",
+    "not_integer": "must be a whole number",
+    "out_of_range": "out of range",
+    "not_choice": "not one of the allowed values",
+    "not_text": "must be text",
+    "too_long": "too long",
+    "too_short": "empty",
+    "invalid": "invalid value",
+    "did_you_mean": "did you mean {suggestion}?",
+    "headline": "The answers have {count} problem{plural}",
+    "empty_file": "no answers found (the input is empty)",
+    "binary": "not a text file (binary data)",
+    "undecodable": "not UTF-8 text",
+    "too_large": "too large",
+    "syntax": "cannot be read as YAML or JSON: {reason}",
+    "too_deep": "nested too deeply to be answers",
+    "duplicate": "each key may appear only once",
+}
+_ALLOWED: dict[str, str] = {
+    "signal": "an integer from 1 to 5 (1 strongly disagree ... 5 strongly agree)",
+    "engagement": "text of 1 to 80 characters",
+    "notes": "text of up to 3000 characters",
+    "mapping": "a YAML or JSON mapping of field: value",
+    "section": "a mapping of {section} ids to values",
+    "file": "a YAML or JSON text file in UTF-8 holding one mapping",
+}
+_TYPE_WORDS: dict[str, str] = {
+    "list": "a list", "str": "a piece of text", "int": "a number", "float": "a number",
+    "bool": "true/false", "date": "a date", "datetime": "a date",
+}
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "signals": Signals,
@@ -46,6 +82,9 @@ _CHOICES: dict[str, type[StrEnum]] = {
     "slowdown": Slowdown,
     "duration": Duration,
     "strategic_importance": Importance,
+    "teams": Teams,
+    "vendors_in_use": VendorsInUse,
+    "requirements": Requirements,
     "symptoms": Level,
     "priorities": Weight,
 }
@@ -97,14 +136,14 @@ def _allowed(loc: tuple[str, ...]) -> str:
     top = loc[0] if loc else ""
     if top in _SECTIONS and len(loc) == 1:
         values = "an integer from 1 to 5" if top == "signals" else _choices(_CHOICES[top])
-        return T.ALLOWED["section"].format(section=top.rstrip("s")) + f" ({values})"
+        return _ALLOWED["section"].format(section=top.rstrip("s")) + f" ({values})"
     if top == "signals":
-        return T.ALLOWED["signal"]
+        return _ALLOWED["signal"]
     if top in _CHOICES:
         return _choices(_CHOICES[top])
     if top in ("engagement", "notes"):
-        return T.ALLOWED[top]
-    return T.ALLOWED["mapping"]
+        return _ALLOWED[top]
+    return _ALLOWED["mapping"]
 
 
 def _fields_of(loc: tuple[str, ...]) -> list[str]:
@@ -149,16 +188,16 @@ def parse_intake(data: object) -> Intake:
     """Validate an answers mapping already parsed from YAML or JSON."""
     if not isinstance(data, dict):
         kind = type(data).__name__
-        what = T.TYPE_WORDS.get(kind, kind)
+        what = _TYPE_WORDS.get(kind, kind)
         got = "nothing" if data is None else f"{what}: {_short(data)}"
-        raise IntakeError([Problem("(answers)", got, _M["not_mapping"], T.ALLOWED["mapping"])])
+        raise IntakeError([Problem("(answers)", got, _M["not_mapping"], _ALLOWED["mapping"])])
     try:
         return Intake.model_validate(data)
     except ValidationError as exc:
         raise IntakeError([_problem(e) for e in exc.errors()]) from None
     except RecursionError:
         raise IntakeError(
-            [Problem("(answers)", "deeply nested data", _M["too_deep"], T.ALLOWED["mapping"])]
+            [Problem("(answers)", "deeply nested data", _M["too_deep"], _ALLOWED["mapping"])]
         ) from None
 
 
@@ -207,7 +246,7 @@ def _parse(text: str) -> Any:
 
 
 def _file_problem(value: str, message: str) -> IntakeError:
-    return IntakeError([Problem("(file)", value, message, T.ALLOWED["file"])])
+    return IntakeError([Problem("(file)", value, message, _ALLOWED["file"])])
 
 
 def load_intake(text: str | bytes, *, ignore_keys: Collection[str] = ()) -> Intake:

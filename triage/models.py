@@ -41,6 +41,28 @@ class Importance(StrEnum):
     COMMODITY = "commodity"
 
 
+class Teams(StrEnum):
+    """How many teams will work with the outside help."""
+
+    ONE = "one"
+    SEVERAL = "several"
+
+
+class VendorsInUse(StrEnum):
+    """Outside agencies, contractors or platforms the company already uses."""
+
+    NONE = "none"
+    ONE = "one"
+    SEVERAL = "several"
+
+
+class Requirements(StrEnum):
+    """How settled what must be built is."""
+
+    STABLE = "stable"
+    EVOLVING = "evolving"
+
+
 class Level(StrEnum):
     """How often a symptom shows up."""
 
@@ -219,6 +241,10 @@ class Intake(BaseModel):
     signals: Signals
     symptoms: Symptoms = Field(default_factory=Symptoms)
     priorities: Priorities = Field(default_factory=Priorities)
+    # Optional context; None means "not answered", and the engine then never guesses.
+    teams: Teams | None = None
+    vendors_in_use: VendorsInUse | None = None
+    requirements: Requirements | None = None
     notes: Annotated[str, Field(max_length=3000)] = ""
 
     def signal(self, signal_id: str) -> int:
@@ -232,6 +258,18 @@ class Intake(BaseModel):
     def priority(self, priority_id: str) -> Weight:
         value: Weight = getattr(self.priorities, priority_id)
         return value
+
+    def answer(self, path: str) -> int | str | None:
+        """Any answer by its field path (``duration``, ``signals.roadmap_clear``, ...);
+        None for an optional answer left unanswered."""
+        group, _, sub = path.partition(".")
+        if sub:
+            value: object = getattr(getattr(self, group), sub)
+        else:
+            value = getattr(self, group)
+        if value is None or isinstance(value, int):
+            return value
+        return str(value)
 
 
 # --------------------------------------------------------------------------- assessment
@@ -278,8 +316,8 @@ class FactorCell(BaseModel):
     model_config = _OUT
 
     weight: float
-    score: int = Field(ge=1, le=5)
-    base: int | None = Field(default=None, description="The score before context moved it")
+    score: float = Field(ge=1, le=5)
+    base: float | None = Field(default=None, description="The score before context moved it")
     notes: list[str] = Field(
         default_factory=list, description="Why context moved the score, e.g. '-1: ...'"
     )
@@ -300,6 +338,14 @@ class Recommendation(BaseModel):
     model: EngagementModel
     ranking: list[RankedModel]
     rationale: list[str]
+    close_call: list[EngagementModel] = Field(
+        default_factory=list,
+        description="When the top models are too close to call: them, best first; else empty",
+    )
+    drivers: list[Evidence] = Field(
+        default_factory=list,
+        description="The answers that gave the model its lead, strongest first",
+    )
 
 
 class Mismatch(BaseModel):
@@ -308,6 +354,7 @@ class Mismatch(BaseModel):
     stated: EngagementModel
     recommended: EngagementModel
     why: str
+    fields: list[str] = Field(default_factory=list, description="Answers behind the mismatch")
 
 
 class Risk(BaseModel):

@@ -1,26 +1,32 @@
 """What the questionnaire and the verdict say to people: labels, hints and option wording.
 
-Plain tables, one per question group. The ids and values are the contract in
+Plain tables, one per question group, and three functions the Slack views and the report
+use so that no field path or raw value ever reaches a person: :func:`label`,
+:func:`value_label` and :func:`answer_text`. The ids and values are the contract in
 ``shared/spec/intake.md``; only the words are ours to change.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 # ---------------------------------------------------------------- the questions
 # field path: (label, hint or "" for none). Labels are at most 2,000 characters in Slack;
 # keep them short enough to read on a phone.
 FIELD_QUESTIONS: Final[dict[str, tuple[str, str]]] = {
     "engagement": ("What should we call this piece of work?",
-                   "Optional. A short name, like Checkout revamp."),
+                   "A short name, like Checkout revamp."),
     "stated_need": ("What kind of help are you thinking of?", ""),
     "slowdown": ("What slows the path from a decision to shipped value?",
-                 "The one that costs you most today. This answer weighs the most."),
+                 "The one that costs you most today."),
     "duration": ("How long do you expect to need help?", ""),
     "strategic_importance": ("How central is this work to your product?", ""),
+    "teams": ("How many teams will work with the outside help?", ""),
+    "vendors_in_use": ("How many outside agencies, contractors or platforms do you use today?",
+                       "Count every supplier of people or of a service."),
+    "requirements": ("How settled is what must be built?", ""),
     "notes": ("Anything else I should know?",
-              "Optional. Kept with the verdict, for you and whoever reads it later."),
+              "Kept with the verdict, for you and whoever reads it later."),
 }
 
 # The same fields, named in a few words (in the verdict's evidence).
@@ -30,7 +36,12 @@ FIELD_SHORT: Final[dict[str, str]] = {
     "slowdown": "What slows you down",
     "duration": "How long",
     "strategic_importance": "How central the work is",
+    "teams": "Teams involved",
+    "vendors_in_use": "Outside suppliers today",
+    "requirements": "What must be built",
     "notes": "Notes",
+    "recommendation.model": "Recommended model",
+    "bottleneck.kind": "Bottleneck",
 }
 
 # The two inputs on step 1 that are not answers: where to post, and when to check in.
@@ -57,7 +68,7 @@ STATED_NEED: Final[dict[str, str]] = {
 }
 
 SLOWDOWN: Final[dict[str, str]] = {
-    "execution_capacity": "Not enough hands to build what is already decided",
+    "execution_capacity": "Not enough people to build what is already decided",
     "unclear_decisions": "Decisions: what to build is unclear or slow to settle",
     "skill_gap": "A skill we don't have in the team",
     "quality_risk": "Quality problems and rework",
@@ -76,32 +87,56 @@ IMPORTANCE: Final[dict[str, str]] = {
     "commodity": "Commodity: any competent vendor could run it",
 }
 
-# Statements rated 1 (strongly disagree) .. 5 (strongly agree).
+TEAMS: Final[dict[str, str]] = {
+    "one": "One team",
+    "several": "Several teams",
+}
+
+VENDORS_IN_USE: Final[dict[str, str]] = {
+    "none": "None",
+    "one": "One",
+    "several": "Several",
+}
+
+REQUIREMENTS: Final[dict[str, str]] = {
+    "stable": "Settled: it will not change much",
+    "evolving": "Still changing as we learn",
+}
+
+# Statements rated 1 (strongly disagree) .. 5 (strongly agree). Each says one thing, and
+# agreeing always means what the id says (agreeing with steering_bandwidth_limited means
+# there is little time to steer).
 SIGNALS: Final[dict[str, str]] = {
     "roadmap_clear": "The roadmap for this work is clear",
     "leadership_active": "Engineering leads have time to direct extra people",
-    "process_stable": "Planning, rituals and releases run smoothly",
-    "need_senior_capacity": "What we lack most is senior people who execute",
-    "outcome_led_scope": "We know the outcome we want, not the backlog to get there",
+    "process_stable": "Our delivery process, from planning to release, is stable",
+    "need_senior_capacity": "What we lack most is senior engineering capacity",
+    "outcome_led_scope": "The work is defined by an outcome we want to reach",
     "design_engineering_together": "Design and engineering have to move together",
-    "steering_bandwidth_limited": "Nobody inside has much time to steer this work",
-    "need_fast_decisions": "We need faster decisions more than more coordination",
+    "steering_bandwidth_limited": "The people who would steer this work have little time "
+                                  "for it",
+    "need_fast_decisions": "This work needs faster decisions",
 }
 SIGNAL_SCALE: Final[dict[int, str]] = {
     1: "1 · Strongly disagree", 2: "2 · Disagree", 3: "3 · Neither", 4: "4 · Agree",
     5: "5 · Strongly agree",
 }
+# The same scale in words only, for sentences ("Disagree → Agree").
+AGREEMENT: Final[dict[int, str]] = {
+    1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
+    5: "Strongly agree",
+}
 
 SYMPTOMS: Final[dict[str, str]] = {
-    "unclear_tickets": "Tickets arrive unclear or half-specified",
+    "unclear_tickets": "Tickets arrive unclear",
     "blocked_on_product": "Developers wait for answers from product",
     "decisions_bouncing": "Decisions bounce between busy people",
     "alignment_over_building": "More time goes to aligning than to building",
-    "contractor_sprawl": "Teams hire contractors on their own, from many agencies",
+    "contractor_sprawl": "Teams bring in contractors on their own",
     "knowledge_drain": "Knowledge leaves when people roll off",
-    "black_box_vendor": "A vendor delivers, but we can't see how",
+    "black_box_vendor": "We cannot see how a vendor's work gets done",
     "skill_mismatch": "Outside people turned out to lack the skills we needed",
-    "access_risk": "Outsiders have access we can't fully account for",
+    "access_risk": "Outsiders have access we cannot fully account for",
 }
 LEVELS: Final[dict[str, str]] = {
     "never": "Never", "sometimes": "Sometimes", "often": "Often", "constantly": "All the time",
@@ -120,13 +155,45 @@ PRIORITIES: Final[dict[str, str]] = {
 WEIGHTS: Final[dict[str, str]] = {"low": "Low", "medium": "Medium", "high": "High"}
 
 # ---------------------------------------------------------------- the verdict's words
-# (factor labels and short model names for tables live in triage/tables.py)
-MODELS: Final[dict[str, str]] = {
-    "staff_augmentation": "Staff augmentation",
-    "product_delivery": "Product delivery",
-    "managed_services": "Managed services",
-    "managed_marketplace": "Managed marketplace",
+
+
+class ModelWords(NamedTuple):
+    name: str    # in headings and sentences ("Staff augmentation")
+    short: str   # a matrix column ("Staff aug")
+    fit: str     # one line on what the model is for
+
+
+# The one place a model is named.
+MODEL_WORDS: Final[dict[str, ModelWords]] = {
+    "staff_augmentation": ModelWords(
+        "Staff augmentation", "Staff aug",
+        "Adds senior hands inside your existing planning, process and leadership."),
+    "product_delivery": ModelWords(
+        "Product delivery", "Product del",
+        "One accountable team turns a goal into shipped slices, with fewer handoffs."),
+    "managed_services": ModelWords(
+        "Managed services", "Managed svc",
+        "A vendor runs a well-defined function against service levels, with its own process."),
+    "managed_marketplace": ModelWords(
+        "Managed marketplace", "Marketplace",
+        "Vetted teams under a shared governance layer, for long-running needs across teams."),
 }
+MODELS: Final[dict[str, str]] = {m: w.name for m, w in MODEL_WORDS.items()}
+MODEL_SHORT: Final[dict[str, str]] = {m: w.short for m, w in MODEL_WORDS.items()}
+
+# The rows of the decision matrix: the eight factors and the fit row.
+FACTORS: Final[dict[str, str]] = {
+    "cost_predictability": "Cost predictability",
+    "speed_to_productivity": "Speed to productivity",
+    "governance_risk": "Governance & risk",
+    "flexibility": "Flexibility",
+    "knowledge_retention": "Knowledge retention",
+    "process_maturity": "Process maturity",
+    "strategic_control": "Strategic control",
+    "management_burden": "Load off managers",
+    "bottleneck_fit": "Fit with your case",
+}
+
 KINDS: Final[dict[str, str]] = {
     "ownership": "Ownership bottleneck",
     "capacity": "Capacity bottleneck",
@@ -153,6 +220,73 @@ LEANS: Final[dict[str, str]] = {
     "capacity": "points to capacity",
     "context": "context",
 }
+
+# How much a factor counts, in words (the matrix shows these, never the weight itself).
+IMPORTANCE_WORDS: Final[tuple[tuple[float, str], ...]] = (
+    (1.5, "Low"), (2.5, "Medium"), (3.5, "High"), (float("inf"), "Very high"),
+)
+
+
+def importance_word(weight: float) -> str:
+    """"Low" / "Medium" / "High" / "Very high" for a factor's weight in the matrix."""
+    return next(word for limit, word in IMPORTANCE_WORDS if weight < limit)
+
+
+# ---------------------------------------------------------------- labels by field path
+_OPTIONS: Final[dict[str, dict[str, str]]] = {
+    "stated_need": STATED_NEED,
+    "slowdown": SLOWDOWN,
+    "duration": DURATION,
+    "strategic_importance": IMPORTANCE,
+    "teams": TEAMS,
+    "vendors_in_use": VENDORS_IN_USE,
+    "requirements": REQUIREMENTS,
+    "recommendation.model": MODELS,
+    "bottleneck.kind": KINDS,
+}
+_GROUPS: Final[dict[str, dict[str, str]]] = {
+    "signals": SIGNALS, "symptoms": SYMPTOMS, "priorities": PRIORITIES,
+}
+_NOT_ANSWERED: Final = "Not answered"
+
+
+def _humanized(text: str) -> str:
+    return text.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def label(path: str) -> str:
+    """The human label of an answer's field path: ``label("symptoms.blocked_on_product")``
+    is "Developers wait for answers from product"; ``label("duration")`` is "How long".
+    An unknown path comes back in words, never as the raw id."""
+    group, _, sub = path.partition(".")
+    if sub and group in _GROUPS:
+        return _GROUPS[group].get(sub, _humanized(path))
+    return FIELD_SHORT.get(path, _humanized(path))
+
+
+def value_label(path: str, value: object) -> str:
+    """The human wording of one answer's value: ``value_label("symptoms.unclear_tickets",
+    "constantly")`` is "All the time"; a signal's 2 is "Disagree"; a priority's "high" is
+    "High"; ``None`` (an optional answer left out) is "Not answered"."""
+    if value is None:
+        return _NOT_ANSWERED
+    group, _, sub = path.partition(".")
+    if sub and group == "signals" and isinstance(value, int):
+        return AGREEMENT.get(value, str(value))
+    if sub and group == "symptoms":
+        return LEVELS.get(str(value), _humanized(str(value)))
+    if sub and group == "priorities":
+        return WEIGHTS.get(str(value), _humanized(str(value)))
+    options = _OPTIONS.get(path)
+    if options is not None:
+        return options.get(str(value), _humanized(str(value)))
+    return str(value)
+
+
+def answer_text(path: str, value: object) -> str:
+    """One answer as a person reads it: "Developers wait for answers from product: Often"."""
+    return f"{label(path)}: {value_label(path, value)}"
+
 
 # ---------------------------------------------------------------- modal steps
 STEP_TITLES: Final[tuple[str, ...]] = (

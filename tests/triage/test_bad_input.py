@@ -87,6 +87,19 @@ CASES = [
         ["symptoms.unclear_tickets: got 'always'", "never, sometimes, often, constantly"],
     ),
     (GOOD.read_text() + "symptoms: often\n", ["symptoms: got 'often'", "mapping"]),
+    (GOOD.read_text() + "teams: many\n", ["teams: got 'many'", "allowed: one, several"]),
+    (
+        GOOD.read_text() + "vendors_in_use: 2\n",
+        ["vendors_in_use: got 2", "allowed: none, one, several"],
+    ),
+    (
+        GOOD.read_text() + "requirements: fixed\n",
+        ["requirements: got 'fixed'", "allowed: stable, evolving"],
+    ),
+    (
+        GOOD.read_text() + "team: one\n",
+        ["team: unknown field (did you mean teams?)", "vendors_in_use, requirements"],
+    ),
     (
         with_change("engagement: Ledger service rewrite", "engagement: '" + "x" * 81 + "'"),
         ["engagement: got 'xxx", "1 to 80"],
@@ -154,6 +167,22 @@ def json_flow(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def test_the_three_optional_answers_may_be_left_out_or_null() -> None:
+    data = yaml.safe_load(GOOD.read_text())
+    assert load_intake(GOOD.read_text()).teams is None
+    stored = parse_intake({**data, "teams": None, "vendors_in_use": None, "requirements": None})
+    assert stored == parse_intake(data)  # a stored intake (nulls) reads back the same
+    answered = parse_intake({**data, "teams": "several", "vendors_in_use": "none",
+                             "requirements": "evolving"})
+    assert (answered.teams, answered.vendors_in_use, answered.requirements) == (
+        "several", "none", "evolving")
+
+
+def test_new_fields_are_listed_with_the_others_at_once() -> None:
+    text = with_change("duration: quarter", "duration: soon") + "teams: 3\nrequirements: maybe\n"
+    assert set(problems(text)) == {"teams", "requirements", "duration"}
 
 
 def test_every_bad_field_is_listed_at_once() -> None:

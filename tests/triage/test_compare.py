@@ -82,6 +82,10 @@ def test_worsening_and_shift_of_bottleneck_and_model() -> None:
         "product_delivery",
     )
     assert "product delivery" in result.summary and "ownership" in result.summary
+    assert result.summary.endswith("the bottleneck now reads as ownership")
+    whys = {c.field: c.why for c in result.worsened}
+    assert whys["symptoms.unclear_tickets"] == (
+        "Tickets arrive unclear shows up more: Never → All the time")  # labels, not ids
     assert result.follow_up.recommendation.model.value == "product_delivery"
 
 
