@@ -215,6 +215,41 @@ def _claim(session: Session, *, now: datetime, worker_id: str, lease: timedelta,
     return claimed
 
 
+def claim_key(session: Session, key: str, *, now: datetime, worker_id: str,
+              lease: timedelta) -> ClaimedJob | None:
+    """Claim the one job with ``idempotency_key`` now, whatever its due time: the process
+    that stored some work claims it to do it at once (an outbox's fast path), and the
+    scheduler is the safety net if that process dies. None when the job is not claimable
+    (done, failed, or held by a live lease): nobody does the work twice at the same time.
+    Runs in the caller's transaction (one UPDATE ... RETURNING)."""
+    free = or_(Job.status == PENDING, and_(Job.status == CLAIMED, Job.lease_until < now))
+    row = session.execute(
+        update(Job)
+        .where(Job.idempotency_key == key, free, Job.attempts < Job.max_attempts)
+        .values(status=CLAIMED, lease_owner=worker_id, lease_until=now + lease,
+                attempts=Job.attempts + 1, updated_at=now)
+        .returning(*_RETURNED)
+        .execution_options(synchronize_session=False)).first()
+    if row is None:
+        return None
+    return ClaimedJob(id=row.id, team_id=row.team_id, kind=row.kind, ref_id=row.ref_id,
+                      payload=row.payload, due_at=row.due_at, attempts=row.attempts,
+                      late_by=max(now - row.due_at, timedelta(0)),
+                      max_attempts=row.max_attempts, lease_until=row.lease_until,
+                      idempotency_key=row.idempotency_key)
+
+
+def rearm_key(session: Session, key: str, *, now: datetime) -> bool:
+    """A job given up (failed) is pending again, due now, with its attempts back: a person
+    asked to try again. False when there is no failed job with that key."""
+    result = session.execute(
+        update(Job).where(Job.idempotency_key == key, Job.status == FAILED)
+        .values(status=PENDING, due_at=now, attempts=0, lease_owner=None, lease_until=None,
+                done_at=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    return _rowcount(result) == 1
+
+
 def _fail_exhausted(session: Session, now: datetime) -> None:
     """Claims that died with no attempts left are failed, not retried forever (a job that
     kills its worker every time must not take the queue down with it)."""
@@ -438,6 +473,23 @@ def remember_once(session: Session, key: str, team_id: str, *, now: datetime) ->
         _insert(session, ProcessedRequest)
         .values(key=key, team_id=team_id, created_at=now)
         .on_conflict_do_nothing(index_elements=[ProcessedRequest.key])
+        .returning(ProcessedRequest.key)
+    )
+    return session.execute(stmt).scalar_one_or_none() is not None
+
+
+def once_per(session: Session, key: str, team_id: str, *, now: datetime,
+             window: timedelta) -> bool:
+    """True at most once per ``window`` for ``key``, even for concurrent callers: the same
+    change asked twice in quick succession (a double click) has one effect. One
+    ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` in the caller's transaction."""
+    table = ProcessedRequest.__table__
+    stmt = (
+        _insert(session, ProcessedRequest)
+        .values(key=key, team_id=team_id, created_at=now)
+        .on_conflict_do_update(index_elements=[ProcessedRequest.key],
+                               set_={"created_at": now},
+                               where=table.c.created_at <= now - window)
         .returning(ProcessedRequest.key)
     )
     return session.execute(stmt).scalar_one_or_none() is not None

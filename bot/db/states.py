@@ -68,6 +68,10 @@ class JobKind(StrEnum):
     CHECKIN_MISS = "checkin_miss"
     HEALTH_POST = "health_post"
     HEALTH_CLOSE = "health_close"
+    # outboxes: written with what was stored in a request, done right after its ack by the
+    # process that acked, and by the scheduler if that process died first
+    ASSESSMENT_POST = "assessment_post"  # post a verdict (parent and thread)
+    CHECKIN_REPORT = "checkin_report"  # post a check-in's comparison, edit the parent
 
 
 # the kinds that belong to one check-in (its ref_id is the check-in's id)

@@ -61,10 +61,14 @@ def start_intake(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
 def retake(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
     row = _assessment(deps, body, action)
     channel = (body.get("channel") or {}).get("id") or row.channel_id
+    user = body["user"]["id"]
+    # the owner's answers (private notes included) go back to the owner or an admin only;
+    # anyone else in the channel starts a blank questionnaire
+    mine = user == row.user_id or followups.is_admin(client, user)
     intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
-                               team_id=body["team"]["id"], user_id=body["user"]["id"],
-                               channel_id=channel, engagement=row.engagement,
-                               answers=row.answers)
+                               team_id=body["team"]["id"], user_id=user, channel_id=channel,
+                               engagement=row.engagement if mine else "",
+                               answers=row.answers if mine else None)
 
 
 def show_matrix(deps: Deps, body: dict[str, Any], action: dict[str, Any],
@@ -76,8 +80,9 @@ def show_matrix(deps: Deps, body: dict[str, Any], action: dict[str, Any],
 
 def retry_post(deps: Deps, body: dict[str, Any], action: dict[str, Any],
                client: WebClient) -> None:
-    result = assessments.post(client, deps, team_id=body["team"]["id"],
-                              assessment_id=_ref(action), user_id=body["user"]["id"])
+    result = assessments.post_now(client, deps, team_id=body["team"]["id"],
+                                  assessment_id=_ref(action), user_id=body["user"]["id"],
+                                  again=True)
     view = body.get("view")
     if view:
         client.views_update(view_id=view["id"], view=notices.posted_modal(result))

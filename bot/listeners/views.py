@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.errors import NotAllowed
 from bot.listeners.after_ack import deps_of, run_after_ack
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
@@ -24,11 +25,14 @@ from bot.views.ids import Callback
 def on_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
               client: WebClient) -> None:
     deps = deps_of(context)
-    outcome = intake_service.submit_step(deps, view)
+    outcome = intake_service.submit_step(deps, view, team_id=body["team"]["id"],
+                                         user_id=body["user"]["id"])
     if outcome.final_state is None:
         ack(**outcome.ack)
         return
-    created = assessments.create_from_intake(deps, outcome.final_state, view=view)
+    created = assessments.create_from_intake(deps, outcome.final_state, view=view,
+                                             team_id=body["team"]["id"],
+                                             user_id=body["user"]["id"])
     if created is None:  # the same submission arrived twice: one effect only
         ack()
         return
@@ -40,14 +44,16 @@ def on_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
 
 def post_verdict(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                  assessment_id: int) -> None:
-    result = assessments.post(client, deps, team_id=body["team"]["id"],
-                              assessment_id=assessment_id)
+    result = assessments.post_now(client, deps, team_id=body["team"]["id"],
+                                  assessment_id=assessment_id)
     client.views_update(view_id=view["id"], view=notices.posted_modal(result))
 
 
 def on_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
                client: WebClient) -> None:
-    answer, checkin_id = followups.submit(deps_of(context), view, body["user"]["id"])
+    answer, checkin_id = followups.submit(client, deps_of(context), view,
+                                          team_id=body["team"]["id"],
+                                          user_id=body["user"]["id"])
     ack(**answer)
     if checkin_id:
         run_after_ack(context, report_checkin, client=client, body=body,
@@ -56,20 +62,26 @@ def on_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bo
 
 def report_checkin(deps: Deps, body: dict[str, Any], client: WebClient,
                    checkin_id: int) -> None:
-    followups.report(client, deps, team_id=body["team"]["id"], checkin_id=checkin_id)
+    followups.report_now(client, deps, team_id=body["team"]["id"], checkin_id=checkin_id)
 
 
 def on_health_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                     context: BoltContext) -> None:
     deps = deps_of(context)
     state = health_views.SetupState.decode(view.get("private_metadata") or "")
+    team_id = body["team"]["id"]  # from Slack's signed request, never from the modal
+    if state.team_id != team_id:
+        raise NotAllowed(notices.NOT_YOURS)
     parsed, errors = health_views.parse_setup(view.get("state", {}).get("values", {}))
     health.validate_setup(parsed, errors)
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    hc = health.create(deps, team_id=state.team_id, creator_id=body["user"]["id"],
-                       parsed=parsed)
+    hc = health.create(deps, team_id=team_id, creator_id=body["user"]["id"], parsed=parsed,
+                       once=f"healthsetup:{view.get('id')}:{view.get('hash')}")
+    if hc is None:  # the same submission again: one health check
+        ack()
+        return
     ack(response_action="update", view=notices.info_modal(
         ":white_check_mark: Health check set up: " + health.describe(hc)))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.db.states import JobKind
 from bot.jobs.context import GiveUp, Handler, Prefetch
-from bot.services import checkin_jobs, health_jobs
+from bot.services import assessments, checkin_jobs, followups, health_jobs
 
 HANDLERS: dict[str, Handler] = {
     JobKind.CHECKIN_POST: checkin_jobs.post,
@@ -14,6 +14,8 @@ HANDLERS: dict[str, Handler] = {
     JobKind.CHECKIN_MISS: checkin_jobs.miss,
     JobKind.HEALTH_POST: health_jobs.post_run,
     JobKind.HEALTH_CLOSE: health_jobs.close_run,
+    JobKind.ASSESSMENT_POST: assessments.post_job,
+    JobKind.CHECKIN_REPORT: followups.report_job,
 }
 
 # loaded for a whole claimed batch in one query per kind
@@ -26,4 +28,6 @@ GIVE_UP: dict[str, GiveUp] = {
     JobKind.CHECKIN_POST: checkin_jobs.given_up,
     JobKind.HEALTH_POST: health_jobs.post_given_up,
     JobKind.HEALTH_CLOSE: health_jobs.close_given_up,
+    JobKind.ASSESSMENT_POST: assessments.post_given_up,
+    JobKind.CHECKIN_REPORT: followups.report_given_up,
 }

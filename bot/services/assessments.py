@@ -1,13 +1,20 @@
-"""Assessments: store the answers and the verdict first, then post; nothing typed is lost.
+"""Assessments: store the answers and the verdict first, then post; nothing is lost.
 
-``create_from_intake`` runs inside the ack (quick: triage is pure and in memory; one
-insert). ``post`` runs after the ack and is safe to run again: a parent message already
-posted is never posted twice, and thread replies resume where they stopped.
+``create_from_intake`` runs inside the ack (quick: triage is pure and in memory). In the
+same transaction as the row it writes the post as a job (an outbox): right after the ack
+the process that acked claims that job and posts (``post_now``: the fast path), and if it
+dies first, the scheduler claims the job once its lease runs out and posts (``post_job``:
+the safety net). The claim is atomic, so two attempts (a crash and a restart, two quick
+*Try again* clicks) never post at once; and ``post`` is safe to run again: a parent already
+posted is never posted twice (metadata markers, looked up on a retry), thread replies
+resume where they stopped. When Slack refuses for good, the owner is told by DM.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,7 +27,8 @@ from bot.db import models as m
 from bot.db import queue
 from bot.db.states import AssessmentStatus, CheckinStatus, FollowupsStatus, JobKind
 from bot.deps import Deps
-from bot.errors import ChannelUnavailable, NotFound
+from bot.errors import ChannelUnavailable, NotAllowed, NotFound
+from bot.jobs.context import JobContext, PermanentFailure
 from bot.services import intake as intake_service
 from bot.services.slack_io import (
     dm,
@@ -31,12 +39,18 @@ from bot.services.slack_io import (
     post_message,
     slack_error,
 )
+from bot.views import notices
 from bot.views import recommendation as rec_views
 from bot.views.metadata import IntakeState
 from triage import assess, parse_intake
 from triage.models import STATED_MODEL, Assessment
 
 log = logging.getLogger(__name__)
+
+
+# how long the outbox job waits for the process that acked before the scheduler may take
+# it (that process claims it at once; after a crash the job's lease decides)
+OUTBOX_GRACE = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -46,10 +60,21 @@ class PostResult:
     channel_id: str
     permalink: str | None = None
     problem: str | None = None  # a message for the user when not ok
+    permanent: bool = False  # retrying will not help until someone fixes the channel
+    busy: bool = False  # another attempt holds the post right now
 
 
-def create_from_intake(deps: Deps, state: IntakeState, *, view: dict[str, Any]) -> int | None:
-    """Store a finished questionnaire. Returns the id, or None for a duplicate submission."""
+def post_key(assessment_id: int) -> str:
+    return f"{JobKind.ASSESSMENT_POST}:{assessment_id}"
+
+
+def create_from_intake(deps: Deps, state: IntakeState, *, view: dict[str, Any], team_id: str,
+                       user_id: str) -> int | None:
+    """Store a finished questionnaire and its post (the outbox job). Returns the id, or None
+    for a duplicate submission. ``team_id`` and ``user_id`` come from Slack's signed request;
+    a modal whose state names another workspace or person is refused, nothing written."""
+    if state.team_id != team_id or state.user_id != user_id:
+        raise NotAllowed(notices.NOT_YOURS)
     answers = intake_service_answers(state)
     intake = parse_intake(answers)
     verdict = assess(intake)
@@ -57,11 +82,11 @@ def create_from_intake(deps: Deps, state: IntakeState, *, view: dict[str, Any]) 
     key = f"intake:{view.get('id')}:{view.get('hash')}"
     now = deps.clock()
     with deps.sessions.begin() as session:
-        if not queue.remember_once(session, key, state.team_id, now=now):
+        if not queue.remember_once(session, key, team_id, now=now):
             return None
         row = m.Assessment(
-            team_id=state.team_id,
-            user_id=state.user_id,
+            team_id=team_id,
+            user_id=user_id,
             channel_id=state.post_channel or state.channel_id,
             engagement=intake.engagement,
             answers=intake.model_dump(mode="json"),
@@ -79,6 +104,9 @@ def create_from_intake(deps: Deps, state: IntakeState, *, view: dict[str, Any]) 
         )
         session.add(row)
         session.flush()
+        queue.enqueue(session, team_id=team_id, kind=JobKind.ASSESSMENT_POST,
+                      due_at=now + OUTBOX_GRACE, idempotency_key=post_key(row.id),
+                      ref_id=row.id, payload={"view_id": view.get("id")}, now=now)
         return int(row.id)
 
 
@@ -116,16 +144,16 @@ REPLY_EVENT = "engagement_reply"
 
 
 def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
-         user_id: str | None = None) -> PostResult:
+         user_id: str | None = None, retrying: bool = False) -> PostResult:
     """Post the parent message and the thread; schedule the check-ins. Idempotent.
 
-    Every message carries a metadata marker. A post whose answer never came (a timeout)
-    may still have reached Slack, so when an earlier attempt failed, *Try again* first
-    looks for the markers and only posts what is not there."""
+    Every message carries a metadata marker. A post whose answer never came (a timeout, or
+    a process that died mid-post) may still have reached Slack, so a retry first looks for
+    the markers and only posts what is not there."""
     row = get(deps, team_id=team_id, assessment_id=assessment_id)
     verdict = verdict_of(row)
     channel = row.channel_id
-    retrying = row.post_error is not None
+    retrying = retrying or row.post_error is not None
     try:
         if not row.message_ts:
             mark = marker(PARENT_EVENT, assessment_id=row.id)
@@ -166,7 +194,8 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
         if not row.message_ts:
             dm(client, owner, text=exc.message + " Your answers are saved: use *Try again* in "
                "the questionnaire window, or run `/engagement` in another channel.")
-        return PostResult(row.id, ok=False, channel_id=channel, problem=exc.message)
+        return PostResult(row.id, ok=False, channel_id=channel, problem=exc.message,
+                          permanent=True)
     except SlackApiError as exc:
         _mark_failed(deps, row.id, slack_error(exc))
         log.warning("posting assessment %s failed: %s", row.id, slack_error(exc))
@@ -226,3 +255,84 @@ def schedule_checkins(deps: Deps, row: m.Assessment) -> None:
             queue.enqueue(session, team_id=row.team_id, kind=JobKind.CHECKIN_POST, due_at=due,
                           idempotency_key=f"checkin_post:{checkin.id}", ref_id=checkin.id,
                           now=now)
+
+
+# ------------------------------------------------------------------ the outbox
+RETRY_AFTER = timedelta(seconds=30)  # a failed fast path: the scheduler tries again then
+
+
+def _posted_result(deps: Deps, team_id: str, assessment_id: int) -> PostResult:
+    row = get(deps, team_id=team_id, assessment_id=assessment_id)
+    if row.status == AssessmentStatus.POSTED:
+        return PostResult(row.id, ok=True, channel_id=row.channel_id, permalink=row.permalink)
+    return PostResult(row.id, ok=False, channel_id=row.channel_id, busy=True,
+                      problem=notices.BEING_POSTED)
+
+
+def post_now(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
+             user_id: str | None = None, again: bool = False) -> PostResult:
+    """Claim the verdict's post and do it now: right after the ack, or when someone clicks
+    *Try again* (``again``: a post given up is armed once more). Whoever holds the claim
+    (a concurrent click, the scheduler) posts; everyone else is told it is under way."""
+    get(deps, team_id=team_id, assessment_id=assessment_id)  # within the asking workspace
+    key, now = post_key(assessment_id), deps.clock()
+    worker = f"web:{uuid.uuid4().hex[:12]}"
+    with deps.sessions.begin() as session:
+        if again:
+            queue.rearm_key(session, key, now=now)
+        # a verdict stored before the outbox existed has no job: give it one
+        queue.enqueue(session, team_id=team_id, kind=JobKind.ASSESSMENT_POST, due_at=now,
+                      idempotency_key=key, ref_id=assessment_id, now=now)
+        job = queue.claim_key(session, key, now=now, worker_id=worker,
+                              lease=deps.settings.job_lease)
+    if job is None:
+        return _posted_result(deps, team_id, assessment_id)
+    try:
+        result = post(client, deps, team_id=team_id, assessment_id=assessment_id,
+                      user_id=user_id, retrying=job.is_retry)
+    except Exception as exc:  # the job stays claimed: its lease runs out, the scheduler retries
+        log.warning("posting assessment %s failed: %s", assessment_id, type(exc).__name__)
+        raise
+    with deps.sessions.begin() as session:
+        if result.ok:
+            queue.complete(session, job.id, worker, now=deps.clock())
+        else:  # permanent: until someone fixes the channel and clicks Try again
+            queue.fail(session, job.id, worker, result.problem or "not posted",
+                       None if result.permanent else deps.clock() + RETRY_AFTER,
+                       now=deps.clock())
+    return result
+
+
+def post_job(ctx: JobContext) -> None:
+    """Job ``assessment_post``: the safety net. The process that acked died before posting
+    (or Slack refused a moment): post now, looking for what an earlier attempt posted."""
+    assessment_id, team_id = int(ctx.job.ref_id or 0), ctx.job.team_id
+    try:
+        row = get(ctx.deps, team_id=team_id, assessment_id=assessment_id)
+    except NotFound:
+        return  # deleted meanwhile
+    if row.status == AssessmentStatus.POSTED and (
+            row.thread_posted or 0) >= len(rec_views.thread_replies(verdict_of(row))):
+        return
+    ctx.use_channel(row.channel_id)
+    result = post(ctx.client, ctx.deps, team_id=team_id, assessment_id=assessment_id,
+                  retrying=ctx.job.is_retry)
+    view_id = (ctx.job.payload or {}).get("view_id")
+    if view_id:  # the questionnaire window may still be open on "Posting…"; closed long
+        # ago, the DM or the channel says it
+        with contextlib.suppress(SlackApiError, OSError):
+            ctx.client.views_update(view_id=view_id, view=notices.posted_modal(result))
+    if not result.ok:
+        if result.permanent:
+            raise PermanentFailure(result.problem or "not posted", told=True)
+        raise RuntimeError(result.problem or "not posted")
+
+
+def post_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str) -> None:
+    """The verdict's post was given up for good: its owner hears where it stands."""
+    try:
+        row = get(deps, team_id=job.team_id, assessment_id=int(job.ref_id or 0))
+    except NotFound:
+        return
+    dm(client, row.user_id, **notices.verdict_not_posted(
+        row.engagement, row.channel_id, notices.failure_reason(error), row.id))

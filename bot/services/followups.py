@@ -12,6 +12,7 @@ names people typed go through ``esc``.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,8 +26,9 @@ from bot.db import models as m
 from bot.db import queue
 from bot.db.states import CHECKIN_JOBS, CheckinStatus, FollowupsStatus, JobKind
 from bot.deps import Deps
-from bot.errors import NotAllowed, NotFound
-from bot.services.slack_io import post_chart, post_message
+from bot.errors import ChannelUnavailable, NotAllowed, NotFound
+from bot.jobs.context import JobContext, PermanentFailure
+from bot.services.slack_io import dm, find_marked, marker, post_chart, post_message
 from bot.views import followups as fu_views
 from bot.views import notices
 from bot.views import recommendation as rec_views
@@ -36,6 +38,9 @@ from triage import compare, parse_intake
 from triage.models import Assessment, Comparison
 
 log = logging.getLogger(__name__)
+
+OUTBOX_GRACE = timedelta(seconds=10)  # as for verdicts (bot.services.assessments)
+SNOOZE_AGAIN_AFTER = timedelta(seconds=30)  # snoozes closer together count as one
 
 OPEN = (CheckinStatus.SCHEDULED, CheckinStatus.POSTED, CheckinStatus.SNOOZED)
 # not posted yet: a checkin_post job should wait for it
@@ -98,16 +103,29 @@ def open_checkin(client: WebClient, deps: Deps, *, trigger_id: str, team_id: str
         baseline=flatten(ref.baseline)))
 
 
-def submit(deps: Deps, view: dict[str, Any], user_id: str) -> tuple[dict[str, Any], int | None]:
-    """Inside the ack: validate and store. Returns (ack kwargs, checkin id to report on)."""
+def report_key(checkin_id: int) -> str:
+    return f"{JobKind.CHECKIN_REPORT}:{checkin_id}"
+
+
+def submit(client: WebClient, deps: Deps, view: dict[str, Any], *, team_id: str,
+           user_id: str) -> tuple[dict[str, Any], int | None]:
+    """Inside the ack: validate and store the answers with their report (an outbox job, see
+    ``bot.services.assessments``). Returns (ack kwargs, check-in id to report on now).
+
+    ``team_id`` and ``user_id`` come from Slack's signed request: the check-in is looked up
+    within that workspace only, and only its owner (or a workspace admin) may answer it."""
     state = fu_views.CheckinState.decode(view.get("private_metadata") or "")
+    if state.team_id != team_id:
+        raise NotAllowed(notices.NOT_YOURS)
     parsed, errors = fu_views.parse_checkin(view.get("state", {}).get("values", {}))
     if errors:
         return {"response_action": "errors", "errors": errors}, None
+    ref = load(deps, team_id, state.checkin_id)
+    require_owner_or_admin(client, user_id, ref.owner_id, "answer this check-in")
     now = deps.clock()
     with deps.sessions.begin() as session:
         checkin = session.scalar(select(m.Checkin).where(
-            m.Checkin.team_id == state.team_id, m.Checkin.id == state.checkin_id))
+            m.Checkin.team_id == team_id, m.Checkin.id == state.checkin_id))
         if checkin is None:  # deleted while the modal was open: say so, don't just close
             raise NotFound(notices.ASSESSMENT_DELETED)
         if checkin.status == CheckinStatus.ANSWERED:
@@ -123,14 +141,24 @@ def submit(deps: Deps, view: dict[str, Any], user_id: str) -> tuple[dict[str, An
         checkin.status = CheckinStatus.ANSWERED
         checkin.answered_at = now
         checkin.answered_by = user_id
-        cancel_jobs(session, state.team_id, [checkin.id], now=now)
+        cancel_jobs(session, team_id, [checkin.id], now=now)
+        queue.enqueue(session, team_id=team_id, kind=JobKind.CHECKIN_REPORT,
+                      due_at=now + OUTBOX_GRACE, idempotency_key=report_key(checkin.id),
+                      ref_id=checkin.id, now=now)
         return {}, checkin.id
 
 
-def report(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int) -> None:
-    """After the ack: the comparison in the thread, and the parent's status line edited."""
+COMPARISON_EVENT = "engagement_comparison"
+
+
+def report(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int,
+           retrying: bool = False) -> None:
+    """The comparison in the thread, and the parent's status line edited. Safe to run
+    again: the comparison carries a marker, and a retry looks for it before posting (and
+    then adds no second chart)."""
     with deps.sessions() as session:
-        checkin = session.get(m.Checkin, checkin_id)
+        checkin = session.scalar(select(m.Checkin).where(m.Checkin.team_id == team_id,
+                                                         m.Checkin.id == checkin_id))
         a = session.get(m.Assessment, checkin.assessment_id) if checkin is not None else None
         if checkin is None or a is None:
             log.info("check-in %s was deleted before its result was posted", checkin_id)
@@ -139,15 +167,63 @@ def report(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int) -> N
         result = Comparison.model_validate(checkin.comparison)
         answers = checkin.answers or {}
         seq, total, by = checkin.seq, checkin.of_total, checkin.answered_by or ""
-        channel, thread = a.channel_id, a.message_ts
-    post_message(client, channel, thread_ts=thread, **fu_views.comparison_message(
-        result, seq=seq, of_total=total, answered_by=by, started=answers.get("started"),
-        note=answers.get("note") or ""))
-    post_trend_chart(client, deps, assessment_id=checkin.assessment_id, channel=channel,
-                     thread=thread)
-    update_parent(client, deps, team_id, checkin.assessment_id,
+        channel, thread, assessment_id = a.channel_id, a.message_ts, a.id
+    mark = marker(COMPARISON_EVENT, checkin_id=checkin_id)
+    found = find_marked(client, channel, mark, thread=thread) if retrying and thread else None
+    if found is None:
+        post_message(client, channel, thread_ts=thread, metadata=mark,
+                     **fu_views.comparison_message(
+                         result, seq=seq, of_total=total, answered_by=by,
+                         started=answers.get("started"), note=answers.get("note") or ""))
+        post_trend_chart(client, deps, assessment_id=assessment_id, channel=channel,
+                         thread=thread)
+    update_parent(client, deps, team_id, assessment_id,
                   f"Check-in {seq} of {total}: {result.trend.value}"
                   + (" · the verdict has shifted" if result.model_shift else ""))
+
+
+def report_now(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int) -> None:
+    """Right after the ack: claim the report (the outbox job) and post it. If this process
+    dies first, the scheduler does it once the claim's lease runs out."""
+    key, now = report_key(checkin_id), deps.clock()
+    worker = f"web:{uuid.uuid4().hex[:12]}"
+    with deps.sessions.begin() as session:
+        job = queue.claim_key(session, key, now=now, worker_id=worker,
+                              lease=deps.settings.job_lease)
+    if job is None:
+        return  # someone else holds it (the scheduler after a restart), or it is done
+    report(client, deps, team_id=team_id, checkin_id=checkin_id, retrying=job.is_retry)
+    with deps.sessions.begin() as session:
+        queue.complete(session, job.id, worker, now=deps.clock())
+
+
+def report_job(ctx: JobContext) -> None:
+    """Job ``checkin_report``: the safety net for ``report_now``."""
+    with ctx.deps.sessions() as session:
+        channel = session.scalar(select(m.Assessment.channel_id).join(
+            m.Checkin, m.Checkin.assessment_id == m.Assessment.id).where(
+            m.Checkin.id == ctx.job.ref_id, m.Checkin.team_id == ctx.job.team_id))
+    if channel is None:
+        return  # deleted meanwhile
+    ctx.use_channel(channel)
+    try:
+        report(ctx.client, ctx.deps, team_id=ctx.job.team_id, checkin_id=int(ctx.job.ref_id or 0),
+               retrying=ctx.job.is_retry)
+    except ChannelUnavailable as exc:
+        raise PermanentFailure(exc.reason) from exc
+
+
+def report_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str) -> None:
+    with deps.sessions() as session:
+        checkin = session.get(m.Checkin, job.ref_id)
+        a = session.get(m.Assessment, checkin.assessment_id) if checkin is not None else None
+        if checkin is None or a is None:
+            return
+        owner, channel, name, seq = a.user_id, a.channel_id, a.engagement, checkin.seq
+    dm(client, owner, text=(
+        f":warning: I could not post the result of check-in {seq} for *{esc(name)}* in "
+        f"<#{esc(channel)}> ({notices.failure_reason(error)}). Your answers are saved; "
+        "the next check-in compares against them."))
 
 
 def update_parent(client: WebClient, deps: Deps, team_id: str, assessment_id: int,
@@ -169,6 +245,11 @@ def snooze(client: WebClient, deps: Deps, *, team_id: str, user_id: str, checkin
     require_owner_or_admin(client, user_id, ref.owner_id, "snooze these follow-ups")
     delta = timedelta(days=days)
     with deps.sessions.begin() as session:
+        # a double click (or two people at once) snoozes once; another length is its own
+        if not queue.once_per(session, f"snooze:{ref.assessment_id}:{days}", team_id,
+                              now=deps.clock(), window=SNOOZE_AGAIN_AFTER):
+            return (f"The follow-ups of *{esc(ref.engagement)}* were just snoozed; I did not "
+                    "move them again.")
         ids = list(session.scalars(select(m.Checkin.id).where(
             m.Checkin.assessment_id == ref.assessment_id, m.Checkin.status.in_(OPEN))))
         for job in session.scalars(select(m.Job).where(

@@ -120,3 +120,23 @@ def info_modal(message: str) -> dict[str, Any]:
 def failure_reason(error: str) -> str:
     """A short reason for people: Slack's error code, without our internal prefixes."""
     return esc(error.split(": ", 1)[-1][:200]) or "an unknown error"
+
+
+NOT_YOURS = ("This window belongs to another person or workspace, so I did not save it. "
+             "Start your own with /engagement.")
+BEING_POSTED = ("Your verdict is being posted right now; it will appear in the channel in a "
+                "moment.")
+
+
+def verdict_not_posted(engagement: str, channel_id: str, reason: str, assessment_id: int
+                       ) -> dict[str, Any]:
+    """A DM when posting a verdict was given up: what, where, why, and a way to retry."""
+    text = (f":warning: I could not post your verdict for *{esc(engagement)}* in "
+            f"<#{esc(channel_id)}> ({reason}). Your answers and the verdict are saved: "
+            "*Try again* posts it once it can.")
+    return {"text": text, "blocks": [
+        section(text),
+        actions(BlockId.RETRY_POST.value,
+                button("Try again", Action.RETRY_POST.value, str(assessment_id),
+                       style="primary")),
+    ]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,37 @@ def test_public_channel_not_in_channel_joins_and_posts(bot: Bot) -> None:
     run_intake(bot, answers, channel="C9")
     bot.fake.wait_for("conversations.join")
     bot.fake.wait_for("chat.postMessage", count=6, predicate=lambda c: c.args["channel"] == "C9")
+
+
+def test_two_try_again_clicks_at_once_post_the_verdict_once(bot: Bot) -> None:
+    """Posting is claimed atomically: two *Try again* clicks that arrive together (and Slack
+    slow to answer the first post) cannot both post."""
+    import threading
+
+    from bot.db import models as m
+
+    bot.fake.add_channel("G1", is_private=True, is_member=False)
+    answers, _ = scenario(SCENARIOS[0])
+    run_intake(bot, answers, channel="G1")
+    update = bot.fake.wait_for("views.update", predicate=lambda c: "Try again" in str(c.args))[-1]
+    with bot.deps.sessions() as s:
+        row_id = s.query(m.Assessment).one().id
+    bot.fake.channels["G1"].is_member = True
+    bot.fake.inject("chat.postMessage", delay=1.0, channel="G1")  # the first post is slow
+    view = bot.fake.views[update.args["view_id"]]
+    clicks = [threading.Thread(target=bot.slack.block_action, args=(
+        "assessment_retry_post", str(row_id)), kwargs={"block_id": "retry", "view": view})
+        for _ in range(2)]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    parents = bot.fake.wait_for("chat.postMessage", predicate=lambda c: c.args["channel"] == "G1"
+                                and (c.args.get("metadata") or {}).get("event_type")
+                                == "engagement_assessment")
+    bot.fake.wait_for("views.update", predicate=lambda c: "being posted" in str(c.args))
+    bot.fake.wait_idle()
+    time.sleep(0.5)
+    assert len([c for c in bot.fake.calls_to("chat.postMessage")
+                if (c.args.get("metadata") or {}).get("event_type")
+                == "engagement_assessment"]) == len(parents) == 1
