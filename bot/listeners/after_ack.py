@@ -26,6 +26,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.db import queue
 from bot.deps import Deps
 from bot.listeners.errors import guarded
 from bot.transport.client import KeepAliveWebClient
@@ -79,12 +80,33 @@ def run_after_ack(context: BoltContext, work: Callable[..., Any], *, client: Web
     later_of(context).run(guarded(work), client=client, deps=deps_of(context), **kwargs)
 
 
+def first_click(deps: Deps, body: dict[str, Any]) -> bool:
+    """False for a button click seen before: the same request replayed (same signed bytes,
+    so the same ``action_ts``). A second, real click has its own ``action_ts``; what it
+    would change twice is guarded where it changes it (e.g. a snooze)."""
+    if body.get("type") != "block_actions":
+        return True
+    actions = body.get("actions") or [{}]
+    team = (body.get("team") or {}).get("id") or ""
+    key = (f"click:{team}:{(body.get('user') or {}).get('id')}:"
+           f"{actions[0].get('action_id')}:{actions[0].get('action_ts')}")
+    with deps.sessions.begin() as session:
+        return queue.remember_once(session, key[:200], str(team), now=deps.clock())
+
+
 def after_ack(work: Callable[..., Any]) -> Callable[..., None]:
     """A Bolt listener that acks, then runs ``work`` after the ack. ``work`` is a
     module-level function taking ``deps``, ``body`` and ``client``, and any of ``action``,
     ``event``, ``view``, ``context``."""
     wanted = [name for name in PASSED if name in inspect.signature(work).parameters]
-    safe = guarded(work)
+
+    def once(*, deps: Deps, body: dict[str, Any], **kwargs: Any) -> Any:
+        if not first_click(deps, body):
+            return None  # the same signed click again (a replay): it had its effect
+        return work(deps=deps, body=body, **kwargs)
+
+    once.__name__ = getattr(work, "__name__", "after_ack")
+    safe = guarded(once)
 
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
                  **given: Any) -> None:

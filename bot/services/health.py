@@ -50,9 +50,14 @@ def validate_setup(parsed: dict[str, Any], errors: dict[str, str]) -> None:
         errors[hv.TIME_BLOCK] = str(exc)
 
 
-def create(deps: Deps, *, team_id: str, creator_id: str, parsed: dict[str, Any]) -> m.HealthCheck:
+def create(deps: Deps, *, team_id: str, creator_id: str, parsed: dict[str, Any],
+           once: str | None = None) -> m.HealthCheck | None:
+    """Set up a health check. ``once``: the submission's key; the same submission arriving
+    twice (a double click, a replay) sets up one, and the repeat returns None."""
     now = deps.clock()
     with deps.sessions.begin() as session:
+        if once is not None and not queue.remember_once(session, once, team_id, now=now):
+            return None
         hc = m.HealthCheck(
             team_id=team_id, channel_id=parsed["channel_id"], creator_id=creator_id,
             cadence=parsed["cadence"], weekday=parsed["weekday"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +14,9 @@ from sqlalchemy import select
 from bot.db import models as m
 from bot.deps import Deps
 from triage import questions as Q
+
+log = logging.getLogger(__name__)
+EXPORT_AGAIN_AFTER = timedelta(seconds=60)  # exports asked closer together: one is sent
 
 EXPORT_COLUMNS = ("assessment_id", "created_at", "user_id", "channel_id", "engagement",
                   "bottleneck", "confidence", "model", "stated_model", "mismatch", "status",
@@ -84,8 +89,14 @@ def export(deps: Deps, *, team_id: str, fmt: str, user_id: str | None = None) ->
 def send_export(client: Any, deps: Deps, *, team_id: str, user_id: str) -> None:
     """DM the requester a CSV and a JSON file of what they may see: their own assessments,
     or the whole workspace's for an admin."""
+    from bot.db import queue
     from bot.services.followups import is_admin
 
+    with deps.sessions.begin() as session:  # asked twice in a row: one export
+        if not queue.once_per(session, f"export:{team_id}:{user_id}", team_id,
+                              now=deps.clock(), window=EXPORT_AGAIN_AFTER):
+            log.info("export asked again within %s: not sent twice", EXPORT_AGAIN_AFTER)
+            return
     scope = None if is_admin(client, user_id) else user_id
     dm = client.conversations_open(users=user_id)["channel"]["id"]
     count = len(export_rows(deps, team_id=team_id, user_id=scope))

@@ -11,9 +11,10 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.errors import BadModalState
+from bot.errors import BadModalState, NotAllowed
 from bot.timing.durations import DurationError, describe_offsets, parse_durations
 from bot.views import intake as intake_views
+from bot.views import notices
 from bot.views.metadata import IntakeState, MetadataError
 from triage import IntakeError, parse_intake
 
@@ -53,9 +54,14 @@ class StepOutcome:
     final_state: IntakeState | None = None
 
 
-def submit_step(deps: Deps, view: dict[str, Any]) -> StepOutcome:
-    """Validate one step. Returns the ack: errors, the next step, or the final answers."""
+def submit_step(deps: Deps, view: dict[str, Any], *, team_id: str, user_id: str
+                ) -> StepOutcome:
+    """Validate one step. Returns the ack: errors, the next step, or the final answers.
+    ``team_id``/``user_id`` are the signed request's: a questionnaire whose state names
+    another workspace or person is refused before anything is read from it."""
     state = decode_state(view)
+    if state.team_id != team_id or state.user_id != user_id:
+        raise NotAllowed(notices.NOT_YOURS)
     values = view.get("state", {}).get("values", {})
     partial, errors = intake_views.parse_step(state.step, values)
     if errors:
