@@ -228,6 +228,29 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_keys(args: argparse.Namespace) -> int:
+    from cryptography.fernet import InvalidToken
+
+    from bot.db.session import make_engine
+    from bot.transport.oauth import rotate_keys
+
+    settings = _settings()
+    if not settings.encryption_key:
+        print("Cannot rotate: ENGAGEMENT_ENCRYPTION_KEY is not set (the new key first, then "
+              "the old ones, comma-separated).", file=sys.stderr)
+        return 2
+    try:
+        counts = rotate_keys(make_engine(settings.database_url), settings.encryption_key)
+    except InvalidToken:
+        print("Cannot rotate: a stored token does not decrypt with any key in "
+              "ENGAGEMENT_ENCRYPTION_KEY. Add the key it was encrypted with; nothing was "
+              "changed.", file=sys.stderr)
+        return 2
+    print("re-encrypted with the first key: " + ", ".join(f"{k} {v}" for k, v in
+                                                         counts.items()))
+    return 0
+
+
 def _purge(args: argparse.Namespace) -> int:
     from bot.services.workspaces import purge_team
 
@@ -269,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", required=True, help="Slack team id (T...)")
     p.add_argument("--yes", action="store_true", help="really delete")
     p.set_defaults(func=_purge)
+
+    p = sub.add_parser("rotate-keys", help="re-encrypt every stored token with the first key "
+                       "of ENGAGEMENT_ENCRYPTION_KEY (then the old keys can go)")
+    p.set_defaults(func=_rotate_keys)
 
     p = sub.add_parser("db", help="database commands")
     db_sub = p.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

@@ -45,6 +45,12 @@ class TokenCipher:
             return value
         return PREFIX + self._fernet.encrypt(value.encode()).decode()
 
+    def rotate(self, value: str | None) -> str | None:
+        """The same token encrypted with the first key (unchanged if it already is)."""
+        if not value or not value.startswith(PREFIX):
+            return value
+        return PREFIX + self._fernet.rotate(value[len(PREFIX):].encode()).decode()
+
     def decrypt(self, value: str | None) -> str | None:
         if not value or not value.startswith(PREFIX):
             return value
@@ -141,3 +147,27 @@ def make_stores(engine: Engine, *, client_id: str, encryption_key: str
     states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine,
                                        table_name=STATES_TABLE)
     return EncryptedInstallationStore(installations, TokenCipher(encryption_key)), states
+
+
+def rotate_keys(engine: Engine, encryption_key: str) -> dict[str, int]:
+    """Re-encrypt every stored token with the first of ``ENGAGEMENT_ENCRYPTION_KEY``'s keys
+    (``MultiFernet.rotate``), so the old keys can then be dropped. One transaction; a token
+    no listed key decrypts stops the rotation with an error (nothing is half-done)."""
+    from sqlalchemy import Table, select, update
+
+    from bot.db.models import Base
+
+    cipher = TokenCipher(encryption_key)
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        for name in (BOTS_TABLE, INSTALLATIONS_TABLE):
+            table: Table = Base.metadata.tables[name]
+            fields = [f for f in TOKEN_FIELDS if f in table.c]
+            counts[name] = 0
+            for row in conn.execute(select(table.c.id, *[table.c[f] for f in fields])):
+                changes = {f: cipher.rotate(getattr(row, f)) for f in fields
+                           if getattr(row, f)}
+                if changes:
+                    conn.execute(update(table).where(table.c.id == row.id).values(**changes))
+                    counts[name] += 1
+    return counts

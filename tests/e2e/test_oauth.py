@@ -168,3 +168,48 @@ def test_worker_in_oauth_mode_posts_for_each_installed_workspace(
     with deps.sessions() as s:  # the Grid workspace was not taken for uninstalled
         assert s.execute(text("SELECT count(*) FROM jobs WHERE status = 'cancelled'")
                          ).scalar() == 0
+
+
+def test_rotate_keys_reencrypts_every_token_with_the_first_key(tmp_path) -> None:
+    """`engagement-bot rotate-keys` with ENGAGEMENT_ENCRYPTION_KEY=new,old: afterwards the
+    new key alone reads every token, and the old one reads none."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.db.migrate import upgrade
+    from bot.db.session import make_engine
+    from bot.transport.oauth import make_stores
+
+    url = f"sqlite:///{tmp_path}/rotate.db"
+    upgrade(url)
+    old, new = KEY, Fernet.generate_key().decode()
+    store, _ = make_stores(make_engine(url), client_id="111.222", encryption_key=old)
+    for team in ("T2", "T3"):
+        store.save(Installation(app_id="A1", enterprise_id=None, team_id=team,
+                                bot_token=f"xoxb-{team}", bot_id="B1", bot_user_id="UBOT",
+                                user_id="UINSTALLER", user_token=f"xoxp-{team}"))
+    exe = str(Path(sys.executable).with_name("engagement-bot"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ENGAGEMENT_"))}
+    done = subprocess.run([exe, "rotate-keys"], env={**env, "DATABASE_URL": url,
+                                                     "ENGAGEMENT_ENCRYPTION_KEY": f"{new},{old}"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with make_engine(url).connect() as conn:
+        stored = [t for row in conn.execute(text(
+            "SELECT bot_token FROM slack_bots UNION ALL "
+            "SELECT bot_token FROM slack_installations UNION ALL "
+            "SELECT user_token FROM slack_installations")) for t in row]
+    assert len(stored) == 6
+    assert sorted(TokenCipher(new).decrypt(t) or "" for t in stored) == sorted(
+        ["xoxb-T2", "xoxb-T3"] * 2 + ["xoxp-T2", "xoxp-T3"])
+    assert all(TokenCipher(old).decrypt(t) is None for t in stored)
+    # a token no key decrypts: refused, one clear line, nothing changed
+    done = subprocess.run([exe, "rotate-keys"], env={**env, "DATABASE_URL": url,
+                                                     "ENGAGEMENT_ENCRYPTION_KEY": old},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "does not decrypt" in done.stderr
+    assert "Traceback" not in done.stderr
