@@ -216,16 +216,17 @@ def _claim(session: Session, *, now: datetime, worker_id: str, lease: timedelta,
 
 
 def claim_key(session: Session, key: str, *, now: datetime, worker_id: str,
-              lease: timedelta) -> ClaimedJob | None:
+              lease: timedelta, team_id: str | None = None) -> ClaimedJob | None:
     """Claim the one job with ``idempotency_key`` now, whatever its due time: the process
     that stored some work claims it to do it at once (an outbox's fast path), and the
     scheduler is the safety net if that process dies. None when the job is not claimable
     (done, failed, or held by a live lease): nobody does the work twice at the same time.
     Runs in the caller's transaction (one UPDATE ... RETURNING)."""
     free = or_(Job.status == PENDING, and_(Job.status == CLAIMED, Job.lease_until < now))
+    scope = [Job.team_id == team_id] if team_id is not None else []
     row = session.execute(
         update(Job)
-        .where(Job.idempotency_key == key, free, Job.attempts < Job.max_attempts)
+        .where(Job.idempotency_key == key, free, Job.attempts < Job.max_attempts, *scope)
         .values(status=CLAIMED, lease_owner=worker_id, lease_until=now + lease,
                 attempts=Job.attempts + 1, updated_at=now)
         .returning(*_RETURNED)

@@ -274,17 +274,18 @@ def post_now(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
     """Claim the verdict's post and do it now: right after the ack, or when someone clicks
     *Try again* (``again``: a post given up is armed once more). Whoever holds the claim
     (a concurrent click, the scheduler) posts; everyone else is told it is under way."""
-    get(deps, team_id=team_id, assessment_id=assessment_id)  # within the asking workspace
     key, now = post_key(assessment_id), deps.clock()
     worker = f"web:{uuid.uuid4().hex[:12]}"
+    if again:
+        get(deps, team_id=team_id, assessment_id=assessment_id)  # in this workspace
     with deps.sessions.begin() as session:
         if again:
             queue.rearm_key(session, key, now=now)
-        # a verdict stored before the outbox existed has no job: give it one
-        queue.enqueue(session, team_id=team_id, kind=JobKind.ASSESSMENT_POST, due_at=now,
-                      idempotency_key=key, ref_id=assessment_id, now=now)
+            # a verdict stored before the outbox existed has no job: give it one
+            queue.enqueue(session, team_id=team_id, kind=JobKind.ASSESSMENT_POST, due_at=now,
+                          idempotency_key=key, ref_id=assessment_id, now=now)
         job = queue.claim_key(session, key, now=now, worker_id=worker,
-                              lease=deps.settings.job_lease)
+                              lease=deps.settings.job_lease, team_id=team_id)
     if job is None:
         return _posted_result(deps, team_id, assessment_id)
     try:

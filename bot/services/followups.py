@@ -189,7 +189,7 @@ def report_now(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int) 
     worker = f"web:{uuid.uuid4().hex[:12]}"
     with deps.sessions.begin() as session:
         job = queue.claim_key(session, key, now=now, worker_id=worker,
-                              lease=deps.settings.job_lease)
+                              lease=deps.settings.job_lease, team_id=team_id)
     if job is None:
         return  # someone else holds it (the scheduler after a restart), or it is done
     report(client, deps, team_id=team_id, checkin_id=checkin_id, retrying=job.is_retry)
