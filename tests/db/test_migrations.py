@@ -79,3 +79,31 @@ def test_config_keeps_a_percent_sign_in_the_password() -> None:
     assert cfg.get_main_option("sqlalchemy.url") == \
         "postgresql+psycopg://user:p%25ss@db.example:5432/app"
     assert Path(cfg.get_main_option("script_location") or "").joinpath("env.py").is_file()
+
+
+def test_verdicts_stored_before_the_outbox_get_their_post_job(db_url: str) -> None:
+    """Nothing stays pending_post without a job behind it, old rows included."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    migrate.downgrade(db_url, "0005")
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            for i, status in enumerate(("pending_post", "post_failed", "posted"), start=1):
+                conn.execute(text(
+                    "INSERT INTO assessments (id, team_id, user_id, channel_id, thread_posted, "
+                    "engagement, answers, verdict, bottleneck_kind, model, mismatch, "
+                    "confidence, status, followups_status, created_at, updated_at) VALUES "
+                    "(:id, 'T1', 'U1', 'C1', 0, 'E', '{}', '{}', 'ownership', "
+                    "'product_delivery', false, 0.9, :status, 'active', :now, :now)"),
+                    {"id": i, "status": status, "now": now})
+        migrate.upgrade(db_url)
+        with engine.connect() as conn:
+            jobs = dict(conn.execute(text(
+                "SELECT ref_id, status FROM jobs WHERE kind = 'assessment_post'")).all())
+    finally:
+        engine.dispose()
+    assert jobs == {1: "pending", 2: "failed"}
