@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -49,6 +49,15 @@ class AfterAck:
     def run(self, work: Callable[..., Any], *, client: WebClient, **kwargs: Any) -> None:
         """Run ``work`` (already ``guarded``) with ``kwargs`` and a keep-alive client."""
         self._executor.submit(work, client=self.client_for(client.token), **kwargs)
+
+    def run_async(self, work: Callable[..., Awaitable[Any]], *, client: WebClient,
+                  **kwargs: Any) -> bool:
+        """Run the coroutine function ``work`` on the web front's event loop once the ack is
+        out (``bot.transport.aio``), with an async client for the same token. False when
+        this request did not come through that front: run the synchronous work instead."""
+        from bot.transport import aio
+
+        return aio.defer(work, client=client, **kwargs)
 
     def listener(self, work: Callable[..., Any]) -> Callable[..., None]:
         """A Bolt listener that acks, then runs ``work`` after the ack. ``work`` takes

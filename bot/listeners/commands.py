@@ -50,6 +50,12 @@ def register(app: App, deps: Deps) -> None:
     def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         parsed = parse_command_text(command.get("text", ""))
         ack_command(ack, parsed, command)
+        if parsed.sub == "start" and later.run_async(
+                intake_service.open_intake_async, client=client, body=command, deps=deps,
+                trigger_id=command["trigger_id"], team_id=command["team_id"],
+                user_id=command["user_id"], channel_id=command["channel_id"],
+                engagement=parsed.arg):
+            return  # the hot path: views.open on the event loop, right after the ack
         if _needs_followup(parsed):
             # body=command: a slash command's body is its fields; guarded() reads the user
             # and channel from it to tell them about a failure
