@@ -51,12 +51,16 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
     from bot.settings import Process
 
     settings = _settings()
-    runtime.configure_logging(settings.log_level)
+    runtime.configure_logging(settings.log_level, settings.log_format)
     processes = (Process.WEB, Process.WORKER) if with_scheduler else (Process.WEB,)
     missing = settings.missing_for(*processes)
     if missing:
         print(runtime.missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
+    if not with_scheduler and not settings.socket_mode:
+        from bot.transport.serving import serve_http
+
+        return serve_http(settings)  # worker processes, each building its own app
     if with_scheduler and settings.database_url.startswith("sqlite"):
         from bot.db.migrate import upgrade
 
@@ -79,18 +83,9 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
             runtime.wait_for_signal()
             handler.close()
         else:
-            from bot.server import HttpServer, WsgiApp
+            from bot.transport.serving import run_http
 
-            server = HttpServer(
-                WsgiApp(app, ready_check=runtime.ready_check(deps)),
-                host=settings.host,
-                port=settings.port,
-                threads=settings.web_threads,
-            )
-            log.info("listening on http://%s:%s/slack/events", settings.host, server.port)
-            server.start()
-            runtime.wait_for_signal()
-            server.stop()
+            run_http(settings, app, deps)  # until SIGTERM/SIGINT, then a graceful stop
     finally:
         running.stop()
     return 0
@@ -101,12 +96,17 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.settings import Process
 
     settings = _settings()
-    runtime.configure_logging(settings.log_level)
+    runtime.configure_logging(settings.log_level, settings.log_format)
     missing = settings.missing_for(Process.WORKER)
     if missing:
         print(runtime.missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
     deps = runtime.build_deps(settings)
+    if settings.metrics_port is not None:
+        from bot.transport.metrics import serve_metrics
+
+        serve_metrics(settings.metrics_port, settings.host)
+        log.info("metrics on http://%s:%s/metrics", settings.host, settings.metrics_port)
     runner = runtime.start_scheduler(deps)
     # what start-up allocated lives as long as the process: keep it out of the cyclic
     # collector's full passes, which otherwise stall every thread (posts in flight
