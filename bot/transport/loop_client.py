@@ -159,7 +159,8 @@ class LoopWebClient(AsyncWebClient):
         target = (url.path or "/") + (f"?{query}" if query else "")
         headers = dict(req_args.get("headers") or {})
         if req_args.get("json") is not None:
-            body = json.dumps(req_args["json"]).encode()
+            # compact: a modal is ~6 KB of JSON, and both ends pay per byte
+            body = json.dumps(req_args["json"], separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json;charset=utf-8"
         elif req_args.get("data"):
             body = urlencode(req_args["data"]).encode()
