@@ -38,11 +38,15 @@ ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 
 
 def use_multiprocess_dir() -> str:
-    """Make (or reuse) the directory every process of this server writes its values to;
-    call before anything imports prometheus_client. Removed at exit when made here."""
+    """Make the directory every process of this server writes its values to (or empty the
+    one ``PROMETHEUS_MULTIPROC_DIR`` names); call before anything imports
+    prometheus_client. Removed at exit when made here."""
     path = os.environ.get(ENV)
-    if path:
+    if path:  # given: emptied of an earlier run's values (they would be added in)
         os.makedirs(path, exist_ok=True)
+        for name in os.listdir(path):
+            if name.endswith(".db"):
+                os.remove(os.path.join(path, name))
         return path
     path = tempfile.mkdtemp(prefix="engagement-metrics-")
     os.environ[ENV] = path
