@@ -50,8 +50,20 @@ def use_multiprocess_dir() -> str:
         return path
     path = tempfile.mkdtemp(prefix="engagement-metrics-")
     os.environ[ENV] = path
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    remove_at_exit(path)
     return path
+
+
+def remove_at_exit(path: str) -> None:
+    """Remove ``path`` when this process exits, not when a child forked from it does (a
+    gunicorn worker leaves through ``sys.exit``, which runs the handlers it inherited)."""
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(remove)
 
 
 def worker_exited(pid: int) -> None:

@@ -38,6 +38,7 @@ from gunicorn.glogging import Logger as GunicornLogger
 from uvicorn_worker import UvicornWorker
 
 from bot.settings import Settings
+from bot.transport.metrics import remove_at_exit
 from bot.transport.protocol import deadline_protocol
 from bot.transport.web import SLACK_PATH, SlackAsgi
 
@@ -176,7 +177,9 @@ def serve(settings: Settings, factory: Callable[[], SlackAsgi],
                       listen=False)
         port = holder.getsockname()[1]
         attrs["OWN_SOCKET"] = (settings.host, port, settings.web_backlog)
-        bind_to = f"unix:{tempfile.mkdtemp(prefix='engagement-bot-')}/placeholder.sock"
+        placeholder = tempfile.mkdtemp(prefix="engagement-bot-")
+        remove_at_exit(placeholder)
+        bind_to = f"unix:{placeholder}/placeholder.sock"
     else:
         sock = bind(settings.host, settings.port, settings.web_backlog)
         port = sock.getsockname()[1]
