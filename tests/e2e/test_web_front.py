@@ -37,6 +37,16 @@ def serve(fake: FakeSlack, tmp_path: Path, **extra: str) -> tuple[Proc, int]:
     return proc, port
 
 
+def stop(proc: Proc) -> None:
+    """SIGTERM (the server removes its temporary directories), SIGKILL if it hangs."""
+    if proc.popen.poll() is None:
+        proc.popen.terminate()
+        try:
+            proc.popen.wait(timeout=30)
+        except Exception:
+            proc.stop()
+
+
 def wait_healthy(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -124,10 +134,10 @@ def test_slow_clients_never_lock_out_slack_or_healthz(fake_slack: FakeSlack,
     sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SECRET,
                          response_url=fake_slack.response_url)
     tricklers: list[Trickler] = []
-    stop = threading.Event()
+    done = threading.Event()
 
     def trickle() -> None:
-        while not stop.is_set():
+        while not done.is_set():
             now = time.monotonic()
             for t in tricklers:
                 t.tick(now)
@@ -150,7 +160,7 @@ def test_slow_clients_never_lock_out_slack_or_healthz(fake_slack: FakeSlack,
             assert status == 200
             health_times.append(took)
             time.sleep(0.25)
-        stop.set()
+        done.set()
         worker.join(timeout=5)
         closed = [t.closed_after for t in tricklers]
         heads = [t.closed_after for t in tricklers if not t.body]
@@ -165,10 +175,10 @@ def test_slow_clients_never_lock_out_slack_or_healthz(fake_slack: FakeSlack,
         assert all(c is not None and c < 3.0 + 1.5 for c in heads)
         assert all(c is not None and c < 4.0 + 1.5 for c in closed)
     finally:
-        stop.set()
+        done.set()
         for t in tricklers:
             t.sock.close()
-        proc.stop()
+        stop(proc)
 
 
 # ------------------------------------------------------------------ hostile input
@@ -274,7 +284,7 @@ def test_metrics_add_up_across_worker_processes(fake_slack: FakeSlack, tmp_path:
         pids = {line for line in proc.lines if "Booting worker" in line}
         assert len(pids) == 2, proc.log()
     finally:
-        proc.stop()
+        stop(proc)
 
 
 def test_log_format_json_writes_one_object_per_line(fake_slack: FakeSlack,
