@@ -26,10 +26,10 @@ listener acked, and the ack response waits for it, at most ``WEB_ACK_WAIT`` seco
 worker whose Slack calls are slow stops taking on more of them: acks slow down, and the
 sender (Slack, or a benchmark's closed loop) with them, instead of a backlog of
 ``views.open`` calls piling up behind a slow Web API, each nearer its trigger's expiry.
-Measured on 2 cores against the bench-anchor mock: with the ack first, a pause of the
-mock's process of ~100 ms put every command acked meanwhile (~100 of them) behind it and
-the trigger→``views.open`` p99 at 65-185 ms; waiting, 8-11 ms at c=8 (bare Bolt with
-``process_before_response``: 8-19 ms in the same runs).
+Measured on 2 cores against the bench-anchor mock: with the ack first, a ~120 ms stall of
+the mock's process put every command acked meanwhile behind it, and the
+trigger→``views.open`` p99 was 64-104 ms at c=8 (185 ms at c=32); waiting, 8-11 ms at c=8
+(bare Bolt with ``process_before_response``: 14-19 ms in the same runs).
 """
 
 from __future__ import annotations
