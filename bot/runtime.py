@@ -108,7 +108,11 @@ def wait_for_signal() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    done.wait()
+    # Python runs signal handlers in the main thread, between bytecodes: a signal the kernel
+    # delivered to another thread does not wake a main thread blocked in Event.wait(), which
+    # then waits for ever (seen: one SIGTERM in three). Wake up to let the handler run.
+    while not done.wait(0.2):
+        pass
 
 
 def ready_check(deps: Deps) -> Any:
