@@ -44,6 +44,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process under it (``engagement-bot serve``'s workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def peak_rss_mb(pid: int) -> int:
     """The process's peak resident set size so far (``VmHWM``), in MB; 0 once it is gone."""
     with contextlib.suppress(OSError):
@@ -96,7 +109,7 @@ class AppProcess:
                            f"log:\n{self.tail()}")
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.proc.pid)
+        return sum(cpu_seconds(pid) for pid in descendants(self.proc.pid))
 
     def log_lines(self) -> int:
         with contextlib.suppress(OSError):
@@ -122,7 +135,7 @@ class AppProcess:
         out.parent.mkdir(parents=True, exist_ok=True)
         sampler = subprocess.Popen([spy, "record", "--pid", str(self.proc.pid), "--format",
                                     "raw", "--output", str(out), "--rate", "250",
-                                    "--gil"],
+                                    "--gil", "--subprocesses"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(0.5)  # let it attach

@@ -5,7 +5,8 @@ Everything runs on 127.0.0.1: the fake Slack from tests/, the product bot, the b
 bench/procs.py; BENCH_PROFILE=<dir> samples them with py-spy).
 Request loops are bounded by count and time. Prints tables; nothing here asserts.
 
-Options: --quick (smaller counts), --only http|submit|scheduler.
+Options: --quick (smaller counts), --only http|submit|home|scheduler|memory|anchor
+(anchor: bare Bolt at its best, ../shared/bench-anchor, see bench/anchor.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 
 from bench import procs  # noqa: E402
+from bench.anchor import bench_anchor  # noqa: E402
 from bench.procs import AppProcess, product_web_threads  # noqa: E402
 from bench.scheduler import bench_scheduler  # noqa: E402
 from tests.fakeslack.client import command_fields, signature  # noqa: E402
@@ -404,12 +406,14 @@ def bench_memory(quick: bool) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=["http", "submit", "home", "scheduler", "memory"])
+    parser.add_argument("--only", choices=["http", "submit", "home", "scheduler", "memory",
+                                           "anchor"])
     args = parser.parse_args()
     out = [f"# Benchmarks {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
            f"({os.cpu_count()} cores, Python {platform.python_version()})"]
     for name, fn in (("http", bench_http), ("submit", bench_submit), ("home", bench_home),
-                     ("scheduler", bench_scheduler), ("memory", bench_memory)):
+                     ("scheduler", bench_scheduler), ("memory", bench_memory),
+                     ("anchor", bench_anchor)):
         if args.only in (None, name):
             out += fn(args.quick)
             print("\n".join(out), flush=True)

@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(level: str, fmt: str = "text") -> None:
+    from bot.transport.logs import formatter, quiet_bolt_verification
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(fmt))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        handlers=[handler])
+    quiet_bolt_verification()
     # slack_sdk logs request bodies (with tokens in headers) at DEBUG; keep it quiet.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -97,22 +99,11 @@ def wait_for_signal() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    done.wait()
-
-
-def ready_check(deps: Deps) -> Any:
-    from sqlalchemy import text
-
-    def check() -> bool:
-        try:
-            with deps.sessions() as session:
-                session.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            log.warning("readiness check: database unreachable")
-            return False
-
-    return check
+    # Python runs signal handlers in the main thread, between bytecodes: a signal the kernel
+    # delivered to another thread does not wake a main thread blocked in Event.wait(), which
+    # then waits for ever (seen: one SIGTERM in three). Wake up to let the handler run.
+    while not done.wait(0.2):
+        pass
 
 
 def _settings() -> Settings:
@@ -148,12 +139,16 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
     from bot.settings import Process
 
     settings = _settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     processes = (Process.WEB, Process.WORKER) if with_scheduler else (Process.WEB,)
     missing = settings.missing_for(*processes)
     if missing:
         print(missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
+    if not with_scheduler and not settings.socket_mode:
+        from bot.transport.serving import serve_http
+
+        return serve_http(settings)  # worker processes, each building its own app
     if with_scheduler and settings.database_url.startswith("sqlite"):
         from bot.db.migrate import upgrade
 
@@ -176,18 +171,9 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
             wait_for_signal()
             handler.close()
         else:
-            from bot.transport.http import HttpServer, WsgiApp
+            from bot.transport.serving import run_http
 
-            server = HttpServer(
-                WsgiApp(app, ready_check=ready_check(deps)),
-                host=settings.host,
-                port=settings.port,
-                threads=settings.web_threads,
-            )
-            log.info("listening on http://%s:%s/slack/events", settings.host, server.port)
-            server.start()
-            wait_for_signal()
-            server.stop()
+            run_http(settings, app, deps)  # until SIGTERM/SIGINT, then a graceful stop
     finally:
         running.stop()
     return 0
@@ -197,12 +183,17 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.settings import Process
 
     settings = _settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     missing = settings.missing_for(Process.WORKER)
     if missing:
         print(missing_tokens_message(settings, missing), file=sys.stderr)
         return 2
     deps = _build_deps(settings)
+    if settings.metrics_port is not None:
+        from bot.transport.metrics import serve_metrics
+
+        serve_metrics(settings.metrics_port, settings.host)
+        log.info("metrics on http://%s:%s/metrics", settings.host, settings.metrics_port)
     runner = start_scheduler(deps)
     # what start-up allocated lives as long as the process: keep it out of the cyclic
     # collector's full passes, which otherwise stall every thread (posts in flight

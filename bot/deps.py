@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,3 +41,19 @@ def build_deps(settings: Settings, clock: Any = None) -> Deps:
     extra = {"clock": clock} if clock is not None else {}
     return Deps(settings=settings, sessions=make_session_factory(engine),
                 installation_store=installations, state_store=states, **extra)
+
+
+def ready_check(deps: Deps) -> Callable[[], bool]:
+    """/readyz: can this process reach its database?"""
+    from sqlalchemy import text
+
+    def check() -> bool:
+        try:
+            with deps.sessions() as session:
+                session.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            logging.getLogger("bot").warning("readiness check: database unreachable")
+            return False
+
+    return check

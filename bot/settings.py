@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -70,7 +70,26 @@ class Settings(BaseSettings):
     # HTTP server
     host: str = Field(default="0.0.0.0", validation_alias="HOST")
     port: int = Field(default=3000, ge=0, le=65535, validation_alias="PORT")
+    # threads per web worker for requests that may wait (readiness, OAuth pages, and every
+    # Slack request in OAuth mode, whose token Bolt checks with Slack before the ack)
     web_threads: int = Field(default=16, ge=1, le=256, validation_alias="WEB_THREADS")
+    # worker processes of `serve` (0: one per CPU)
+    web_concurrency: int = Field(default=0, ge=0, le=256, validation_alias="WEB_CONCURRENCY")
+    # slow clients: how long a request's headers, then its body, may take to arrive
+    web_header_timeout: float = Field(default=5.0, gt=0, validation_alias="WEB_HEADER_TIMEOUT")
+    web_body_timeout: float = Field(default=10.0, gt=0, validation_alias="WEB_BODY_TIMEOUT")
+    web_keepalive: float = Field(default=5.0, gt=0, validation_alias="WEB_KEEPALIVE")
+    # open connections per worker before new ones get 503 (far above Slack's concurrency)
+    web_max_connections: int = Field(default=4096, ge=16, validation_alias="WEB_MAX_CONNECTIONS")
+    web_backlog: int = Field(default=2048, ge=16, validation_alias="WEB_BACKLOG")
+    # SIGTERM: how long requests in flight and the work after their acks may take
+    web_graceful_timeout: float = Field(default=20.0, gt=0,
+                                        validation_alias="WEB_GRACEFUL_TIMEOUT")
+    # the ack of a command that opens a modal waits for that views.open this long at most
+    # (0: ack first); see bot.transport.web
+    web_ack_wait: float = Field(default=1.0, ge=0, le=2.0, validation_alias="WEB_ACK_WAIT")
+    # a worker whose event loop stalls this long is replaced (gunicorn's heartbeat)
+    web_worker_timeout: int = Field(default=30, ge=2, validation_alias="WEB_WORKER_TIMEOUT")
 
     # Follow-ups
     checkin_offsets: Annotated[list[timedelta], NoDecode] = Field(
@@ -102,6 +121,12 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, validation_alias="ENGAGEMENT_SECRET_KEY")
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
+    # Prometheus: the web side serves /metrics on its own port; a worker (scheduler)
+    # process serves it on this port when set
+    metrics_port: int | None = Field(default=None, ge=0, le=65535,
+                                     validation_alias="ENGAGEMENT_METRICS_PORT")
+    sentry_dsn: str | None = Field(default=None, validation_alias="SENTRY_DSN")
 
     @field_validator("checkin_offsets", mode="before")
     @classmethod
@@ -123,6 +148,11 @@ class Settings(BaseSettings):
             except DurationError as exc:
                 raise ValueError(str(exc)) from None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("slack_api_url")
     @classmethod

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -59,6 +59,15 @@ class Later:
 
     def submit(self, fn: Callable[[], Any]) -> None:
         self._executor.submit(fn)
+
+    def run_async(self, work: Callable[..., Awaitable[Any]], *, client: WebClient,
+                  **kwargs: Any) -> bool:
+        """Run the coroutine function ``work`` on the web front's event loop once the ack is
+        out (``bot.transport.aio``), with an async client for the same token. False when
+        this request did not come through that front: run the synchronous work instead."""
+        from bot.transport import aio
+
+        return aio.defer(work, client=client, **kwargs)
 
 
 def deps_of(context: BoltContext) -> Deps:

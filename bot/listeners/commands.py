@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.listeners.after_ack import deps_of, run_after_ack
+from bot.listeners.after_ack import deps_of, later_of, run_after_ack
 from bot.listeners.command_text import CommandText, parse_command_text
 from bot.services import health, history
 from bot.services import intake as intake_service
@@ -131,7 +131,14 @@ def on_command(ack: Ack, command: dict[str, Any], client: WebClient,
                context: BoltContext) -> None:
     parsed = parse_command_text(command.get("text", ""))
     sub = route(parsed)
-    ack(**sub.answer(deps_of(context), parsed, command))
+    deps = deps_of(context)
+    ack(**sub.answer(deps, parsed, command))
+    if sub.then is open_questionnaire and later_of(context).run_async(
+            intake_service.open_intake_async, client=client, body=command, deps=deps,
+            trigger_id=command["trigger_id"], team_id=command["team_id"],
+            user_id=command["user_id"], channel_id=command["channel_id"],
+            engagement=parsed.arg):
+        return  # the hot path: views.open on the web front's event loop
     if sub.then is not None:
         # body=command: a slash command's body is its fields; a failure is told to the user
         # and channel named there

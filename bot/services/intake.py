@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.errors import BadModalState, NotAllowed
@@ -34,6 +35,17 @@ def open_intake(client: WebClient, deps: Deps, *, trigger_id: str, team_id: str,
                       view=intake_views.intake_view(state,
                                                     default_cadence_label=default_cadence_label(
                                                         deps)))
+
+
+async def open_intake_async(client: AsyncWebClient, deps: Deps, *, trigger_id: str,
+                            team_id: str, user_id: str, channel_id: str, engagement: str = "",
+                            body: dict[str, Any] | None = None) -> None:
+    """``open_intake`` with an async client (the web front runs it on its event loop)."""
+    state = IntakeState.start(team_id=team_id, user_id=user_id, channel_id=channel_id,
+                              engagement=engagement)
+    await client.views_open(trigger_id=trigger_id,
+                            view=intake_views.intake_view(
+                                state, default_cadence_label=default_cadence_label(deps)))
 
 
 def decode_state(view: dict[str, Any]) -> IntakeState:

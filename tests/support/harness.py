@@ -15,7 +15,8 @@ from bot.db.migrate import upgrade
 from bot.deps import Deps, build_deps
 from bot.settings import Settings
 from bot.transport.client import make_client
-from bot.transport.http import HttpServer, WsgiApp
+from bot.transport.web import make_front
+from bot.transport.workers import ThreadedServer
 from tests.fakeslack.client import SlackSender, fill
 from tests.fakeslack.server import FakeSlack
 
@@ -43,7 +44,7 @@ class Clock:
 @dataclass
 class Bot:
     deps: Deps
-    server: HttpServer
+    server: ThreadedServer
     slack: SlackSender
     fake: FakeSlack
     clock: Clock
@@ -86,7 +87,8 @@ def start_bot(fake: FakeSlack, db_url: str, **overrides: Any) -> Bot:
     settings = settings_for(fake, db_url, **overrides)
     deps = build_deps(settings, clock=clock)
     app = create_app(deps)
-    server = HttpServer(WsgiApp(app), host="127.0.0.1", port=0, threads=8).start()
+    # the production front (bot.transport), served by uvicorn in a thread of this process
+    server = ThreadedServer(make_front(app, deps), settings=settings).start()
     sender = SlackSender(server.url + "/slack/events", SECRET, response_url=fake.response_url)
     return Bot(deps=deps, server=server, slack=sender,
                fake=fake, clock=clock, app=app)
