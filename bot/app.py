@@ -24,7 +24,7 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
 
         oauth_settings = OAuthSettings(
             client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
+            client_secret=settings.client_secret,
             scopes=[s.strip() for s in settings.slack_scopes.split(",") if s.strip()],
             installation_store=deps.installation_store,
             state_store=deps.state_store,
@@ -32,13 +32,13 @@ def create_app(deps: Deps, *, token_verification: bool = True) -> App:
             redirect_uri_path="/slack/oauth_redirect",
         )
     app = LoggedApp(  # Bolt's App + one log line per request
-        client=make_client(None if oauth_settings else settings.slack_bot_token, deps),
+        client=make_client(None if oauth_settings else settings.bot_token, deps),
         oauth_settings=oauth_settings,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.signing_secret,
         # Acks are sent as soon as the ack function returns; slow work runs after it on
         # Bolt's listener pool (bot.listeners.after_ack). No polling loop before each ack.
         process_before_response=True,
-        token_verification_enabled=(token_verification and bool(settings.slack_bot_token)
+        token_verification_enabled=(token_verification and bool(settings.bot_token)
                                     and oauth_settings is None),
         raise_error_for_unhandled_request=False,
     )

@@ -84,7 +84,7 @@ def start_scheduler(deps: Deps) -> Any:
     from bot.scheduling.runner import SchedulerRunner
     from bot.transport.client import make_client
 
-    client = make_client(deps.settings.slack_bot_token, deps, wait_on_rate_limit=False)
+    client = make_client(deps.settings.bot_token, deps, wait_on_rate_limit=False)
     runner = SchedulerRunner(deps, client)  # in OAuth mode it picks each team's token
     runner.start()
     return runner
@@ -165,7 +165,7 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
         if settings.socket_mode:
             from bot.transport.socket_mode import DrainingSocketModeHandler
 
-            handler = DrainingSocketModeHandler(app, settings.slack_app_token)
+            handler = DrainingSocketModeHandler(app, settings.app_token)
             log.info("connecting to Slack in Socket Mode")
             handler.connect()  # type: ignore[no-untyped-call]  # unannotated in slack_bolt
             wait_for_signal()
@@ -226,12 +226,13 @@ def _rotate_keys(args: argparse.Namespace) -> int:
     from bot.transport.oauth import rotate_keys
 
     settings = _settings()
-    if not settings.encryption_key:
+    if not settings.encryption_keys:
         print("Cannot rotate: ENGAGEMENT_ENCRYPTION_KEY is not set (the new key first, then "
               "the old ones, comma-separated).", file=sys.stderr)
         return 2
     try:
-        counts = rotate_keys(make_engine(settings.database_url), settings.encryption_key)
+        counts = rotate_keys(make_engine(settings.database_url),
+                             settings.encryption_keys)
     except InvalidToken:
         print("Cannot rotate: a stored token does not decrypt with any key in "
               "ENGAGEMENT_ENCRYPTION_KEY. Add the key it was encrypted with; nothing was "

@@ -35,9 +35,9 @@ def build_deps(settings: Settings, clock: Any = None) -> Deps:
     if settings.oauth:
         from bot.transport.oauth import make_stores
 
-        assert settings.slack_client_id and settings.encryption_key
+        assert settings.slack_client_id and settings.encryption_keys
         installations, states = make_stores(engine, client_id=settings.slack_client_id,
-                                            encryption_key=settings.encryption_key)
+                                            encryption_key=settings.encryption_keys)
     extra = {"clock": clock} if clock is not None else {}
     return Deps(settings=settings, sessions=make_session_factory(engine),
                 installation_store=installations, state_store=states, **extra)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.timing.durations import DurationError, parse_duration, parse_durations
@@ -47,17 +47,19 @@ class Settings(BaseSettings):
     )
 
     # Slack credentials
-    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
-    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None,
+                                                   validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
-    slack_client_secret: str | None = Field(default=None,
+    slack_client_secret: SecretStr | None = Field(default=None,
                                             validation_alias="SLACK_CLIENT_SECRET")
     slack_scopes: str = Field(
         default="commands,chat:write,channels:join,channels:history,groups:history,"
                 "channels:read,groups:read,im:write,users:read,files:write",
         validation_alias="SLACK_SCOPES")
-    encryption_key: str | None = Field(default=None, validation_alias="ENGAGEMENT_ENCRYPTION_KEY")
+    encryption_key: SecretStr | None = Field(default=None,
+                                             validation_alias="ENGAGEMENT_ENCRYPTION_KEY")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, validation_alias="SLACK_API_URL")
     slack_timeout_seconds: float = Field(default=10.0, validation_alias="SLACK_TIMEOUT_SECONDS")
 
@@ -159,9 +161,31 @@ class Settings(BaseSettings):
     def _api_url(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
+    # Secrets are held as SecretStr: a repr, a log line or a validation error shows
+    # '**********'. These give the value to the code that needs it, None when unset or empty.
+    @property
+    def bot_token(self) -> str | None:
+        return _reveal(self.slack_bot_token)
+
+    @property
+    def signing_secret(self) -> str | None:
+        return _reveal(self.slack_signing_secret)
+
+    @property
+    def app_token(self) -> str | None:
+        return _reveal(self.slack_app_token)
+
+    @property
+    def client_secret(self) -> str | None:
+        return _reveal(self.slack_client_secret)
+
+    @property
+    def encryption_keys(self) -> str | None:
+        return _reveal(self.encryption_key)
+
     @property
     def socket_mode(self) -> bool:
-        return bool(self.slack_app_token)
+        return bool(self.app_token)
 
     @property
     def mode(self) -> Mode:
@@ -170,7 +194,7 @@ class Settings(BaseSettings):
         over HTTP with its bot token."""
         if self.socket_mode:
             return Mode.SOCKET
-        if self.slack_client_id or self.slack_client_secret:
+        if self.slack_client_id or self.client_secret:
             return Mode.OAUTH
         return Mode.SINGLE
 
@@ -188,7 +212,13 @@ class Settings(BaseSettings):
         needed: list[str] = []
         for process in processes:
             needed += [n for n in NEEDS[self.mode][process] if n not in needed]
-        return [name for name in needed if not getattr(self, SETTING_OF[name])]
+        return [name for name in needed if not _reveal(getattr(self, SETTING_OF[name]))]
 
     def missing_for_run(self) -> list[str]:
         return self.missing_for(Process.WEB, Process.WORKER)
+
+
+def _reveal(value: SecretStr | str | None) -> str | None:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return value or None

@@ -35,7 +35,7 @@ CHART_RUNS = 8  # how many of the latest checks (with results shown) the trend c
 
 def responder_hash(deps: Deps, run_id: int, user_id: str) -> str:
     """Per-run keyed hash: the same person is one answer per run, and cannot be traced."""
-    key = (deps.settings.secret_key or deps.settings.slack_signing_secret or "dev").encode()
+    key = (deps.settings.secret_key or deps.settings.signing_secret or "dev").encode()
     return hmac.new(key, f"{run_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -328,7 +328,7 @@ def make_front(app: App, deps: Any, *, inline: bool | None = None) -> SlackAsgi:
     settings = deps.settings
     web_metrics = metrics.web()
     app.request_observers = (web_metrics.observe,)  # type: ignore[attr-defined]
-    return SlackAsgi(app, signing_secret=settings.slack_signing_secret,
+    return SlackAsgi(app, signing_secret=settings.signing_secret,
                      ready_check=ready_check(deps),
                      inline=(not settings.oauth) if inline is None else inline,
                      threads=settings.web_threads, metrics=metrics.render,

@@ -163,3 +163,21 @@ def test_a_process_missing_a_setting_names_it_and_its_mode(tmp_path: Path, comma
     first = proc.stderr.splitlines()[0]
     assert named in first and "missing ." not in first
     assert "Cannot start (" in first and "Traceback" not in proc.stderr
+
+
+def test_secrets_never_show_in_a_repr_or_a_validation_error() -> None:
+    import pydantic
+
+    from bot.settings import Settings
+
+    secrets = dict(SLACK_BOT_TOKEN="xoxb-very-secret", SLACK_SIGNING_SECRET="sign-secret",
+                   SLACK_APP_TOKEN="xapp-secret", SLACK_CLIENT_SECRET="client-secret",
+                   ENGAGEMENT_ENCRYPTION_KEY="fernet-secret")
+    settings = Settings(_env_file=None, **secrets)
+    shown = repr(settings) + str(settings) + str(settings.model_dump())
+    assert not any(value in shown for value in secrets.values())
+    assert settings.bot_token == "xoxb-very-secret" and settings.app_token == "xapp-secret"
+    with pytest.raises(pydantic.ValidationError) as err:
+        Settings(_env_file=None, PORT="not a port", **secrets)
+    assert not any(value in str(err.value) for value in secrets.values())
+    assert Settings(_env_file=None, SLACK_BOT_TOKEN="").bot_token is None
