@@ -17,14 +17,14 @@ from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
 from bot.views import notices
 from bot.views import recommendation as rec_views
-from bot.views.ids import Action
+from bot.views.ids import Action, parse_id
 
 
 def _ref(action: dict[str, Any]) -> int:
-    try:
-        return int(action.get("value") or "")
-    except ValueError:
-        raise NotFound("That button points at nothing I know.") from None
+    ref = parse_id(action.get("value"))
+    if ref is None:
+        raise NotFound("That button points at nothing I know.")
+    return ref
 
 
 def _assessment(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Any:

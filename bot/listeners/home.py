@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.listeners.after_ack import after_ack
 from bot.services import home as home_service
 from bot.views.home import Notice
-from bot.views.ids import Action
+from bot.views.ids import MAX_PAGE, Action, parse_id, parse_number
 
 FOLLOWUP_BUTTONS = {
     Action.HOME_SNOOZE_DAY: "snooze_day",
@@ -39,8 +39,7 @@ def just_ack(ack: Ack) -> None:
 
 def _id(action: dict[str, Any]) -> int | None:
     """The id a Home button carries in its value; None if it carries nothing usable."""
-    value = str(action.get("value") or "")
-    return int(value) if value.isdigit() else None
+    return parse_id(action.get("value"))
 
 
 def _who(body: dict[str, Any]) -> dict[str, str]:
@@ -61,8 +60,9 @@ def home_opened(deps: Deps, event: dict[str, Any], body: dict[str, Any],
 
 def turn_page(deps: Deps, body: dict[str, Any], action: dict[str, Any],
               client: WebClient) -> None:
+    page = parse_number(action.get("value"), low=0, high=MAX_PAGE)
     home_service.publish(client, deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
-                         page=_id(action) or 0)
+                         page=page or 0)
 
 
 def followups_button(deps: Deps, body: dict[str, Any], action: dict[str, Any],

@@ -21,6 +21,7 @@ from bot.services.followups import is_admin
 from bot.services.slack_io import post_chart
 from bot.timing.recurrence import RecurrenceError, next_run, parse_time, zone
 from bot.views import health as hv
+from bot.views.ids import parse_id
 from triage import questions as Q
 
 log = logging.getLogger(__name__)
@@ -116,9 +117,13 @@ def change(client: WebClient, deps: Deps, *, team_id: str, channel_id: str, user
     with deps.sessions.begin() as session:
         query = select(m.HealthCheck).where(m.HealthCheck.team_id == team_id,
                                             m.HealthCheck.status != HealthCheckStatus.STOPPED)
-        wanted = arg.strip().lstrip("#")
-        if wanted.isdigit():
-            query = query.where(m.HealthCheck.id == int(wanted))
+        wanted = arg.strip()
+        if wanted:  # "#12" or "12": that one; anything else names nothing
+            hc_id = parse_id(wanted.removeprefix("#"))
+            if hc_id is None:
+                raise NotFound("There is no health check with that number. "
+                               "`/engagement healthcheck list` shows them.")
+            query = query.where(m.HealthCheck.id == hc_id)
         else:
             query = query.where(m.HealthCheck.channel_id == channel_id)
         rows = session.scalars(query).all()
@@ -149,10 +154,12 @@ def change(client: WebClient, deps: Deps, *, team_id: str, channel_id: str, user
 def rate(deps: Deps, *, team_id: str, user_id: str, value: str) -> str:
     try:
         run_id_s, dim, rating = value.split("|")
-        run_id = int(run_id_s)
     except ValueError:
         raise UserFacingError("That rating button is broken; please use the latest "
                               "health check message.") from None
+    run_id = parse_id(run_id_s)
+    if run_id is None:
+        raise NotFound("I can't find that health check.")
     if dim not in Q.HEALTH_DIMENSIONS or rating not in Q.HEALTH_RATINGS:
         raise UserFacingError("That rating is not one I know.")
     now = deps.clock()

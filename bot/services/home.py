@@ -25,6 +25,7 @@ from bot.errors import NotFound, UserFacingError
 from bot.services import followups, health
 from bot.views import home as home_views
 from bot.views.blocks import esc
+from bot.views.ids import MAX_PAGE, parse_number
 
 PAGE = home_views.PAGE_SIZE
 OPEN_CHECKINS = (CheckinStatus.SCHEDULED, CheckinStatus.POSTED, CheckinStatus.SNOOZED)
@@ -46,8 +47,7 @@ def _local(when: datetime | None, zone: ZoneInfo) -> str | None:
 
 def page_of(view: dict[str, Any] | None) -> int:
     """The page a Home view shows (kept in its private_metadata); 0 when unknown."""
-    raw = str((view or {}).get("private_metadata") or "")
-    return int(raw) if raw.isdigit() else 0
+    return parse_number((view or {}).get("private_metadata"), low=0, high=MAX_PAGE) or 0
 
 
 def publish(client: WebClient, deps: Deps, *, team_id: str, user_id: str, page: int = 0,

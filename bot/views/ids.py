@@ -1,4 +1,6 @@
-"""Every Slack callback, block and action id the bot uses, as named constants.
+"""Every Slack callback, block and action id the bot uses, as named constants; and the one
+strict reader of the ids (row ids, page numbers) that come back in button values and command
+text.
 
 Intake and check-in inputs do not appear here: their action_id is the answer's field path
 (``signals.roadmap_clear``), as ``shared/spec/intake.md`` requires.
@@ -6,6 +8,7 @@ Intake and check-in inputs do not appear here: their action_id is the answer's f
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -94,3 +97,26 @@ class BlockId(StrEnum):
     HEALTH_INTRO = "health_intro"
     HEALTH_SUMMARY = "health_summary"
     HEALTH_SUGGESTION = "health_suggestion"
+
+
+# ------------------------------------------------------------------ ids people can send us
+
+MAX_ID = 2**63 - 1  # the largest id either database stores (BIGINT; SQLite's INTEGER)
+MAX_PAGE = 100_000  # App Home pages (ten items each): far past any real history
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,19}")
+
+
+def parse_number(text: object, *, low: int, high: int) -> int | None:
+    """A number from a button value, command text or private_metadata, read strictly:
+    ASCII digits only (no sign, spaces, underscores, exponent, or other scripts' digits
+    such as ``²`` or ``٣``), between ``low`` and ``high``. Anything else is None, never an
+    exception, so a tampered value is a plain "not found"."""
+    if not isinstance(text, str) or not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def parse_id(text: object) -> int | None:
+    """A row id (1 up to what the database stores), or None: see :func:`parse_number`."""
+    return parse_number(text, low=1, high=MAX_ID)
