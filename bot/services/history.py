@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.db import models as m
 from bot.deps import Deps
+from bot.views.blocks import channel_mention, esc
 from triage import questions as Q
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,13 @@ def channel_history_text(deps: Deps, *, team_id: str, channel_id: str, limit: in
             trend = [c.comparison["trend"] for c in session.scalars(
                 select(m.Checkin).where(m.Checkin.assessment_id == r.id)
                 .order_by(m.Checkin.seq)) if c.comparison]
-            link = f" · <{r.permalink}|thread>" if r.permalink else ""
+            link = f" · <{esc(r.permalink)}|thread>" if r.permalink else ""
             flag = " · :rotating_light: mismatch" if r.mismatch else ""
             moves = f" · check-ins: {' → '.join(trend)}" if trend else ""
-            lines.append(f"• *{r.engagement}* ({r.created_at:%Y-%m-%d}): "
-                         f"{Q.KINDS.get(r.bottleneck_kind, r.bottleneck_kind)} → "
-                         f"{Q.MODELS.get(r.model, r.model)}{flag}{moves}{link}")
-        return "Recent assessments here:\n" + "\n".join(lines)
+            lines.append(f"• *{esc(r.engagement)}* ({r.created_at:%Y-%m-%d}): "
+                         f"{esc(Q.KINDS.get(r.bottleneck_kind, r.bottleneck_kind))} → "
+                         f"{esc(Q.MODELS.get(r.model, r.model))}{flag}{esc(moves)}{link}")
+        return f"Recent assessments in {channel_mention(channel_id)}:\n" + "\n".join(lines)
 
 
 def export_rows(deps: Deps, *, team_id: str, user_id: str | None = None
@@ -75,14 +76,31 @@ def export_rows(deps: Deps, *, team_id: str, user_id: str | None = None
     return out
 
 
+# A cell a spreadsheet would read as a formula (CSV injection: ``=HYPERLINK(...)``,
+# ``+cmd|...``, ``@SUM(...)``), also after leading blanks, or starting with a tab or a
+# carriage return; the full-width forms too, which some spreadsheets take for the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a leading ``'`` on any text that would start a
+    formula (what OWASP recommends). Numbers, booleans and harmless text are unchanged."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in "\t\r" or value.lstrip().startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export(deps: Deps, *, team_id: str, fmt: str, user_id: str | None = None) -> str:
+    """The rows as JSON (exactly as stored) or CSV (cells made safe for spreadsheets)."""
     rows = export_rows(deps, team_id=team_id, user_id=user_id)
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 

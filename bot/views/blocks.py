@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
@@ -25,6 +26,18 @@ def clip(text: str, limit: int) -> str:
 def esc(text: str) -> str:
     """Text people typed, made safe for mrkdwn: no mentions, links or @channel pings."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,32}")
+
+
+def channel_mention(channel_id: str) -> str:
+    """A channel as Slack shows it (``<#C123>``, its name for each reader). An id that is
+    not one (a stored or tampered value such as ``C1|x> <!channel``) is shown as escaped
+    text, never as markup."""
+    if _SLACK_ID.fullmatch(channel_id or ""):
+        return f"<#{channel_id}>"
+    return f"`{esc(channel_id or '?')[:40]}`"
 
 
 def code_block(text: str, limit: int = SECTION_TEXT_MAX) -> str:
