@@ -116,11 +116,13 @@ class Settings(BaseSettings):
     leader_lease: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(seconds=30), validation_alias="ENGAGEMENT_LEADER_LEASE"
     )
-    health_min_responses: int = Field(default=3, ge=1, validation_alias="HEALTH_MIN_RESPONSES")
+    # results (and each dimension's colour) show only once this many people answered;
+    # 3 is the lowest allowed (bot.services.health.MIN_RESPONSES_FLOOR)
+    health_min_responses: int = Field(default=5, ge=3, le=1000,
+                                      validation_alias="HEALTH_MIN_RESPONSES")
     health_window: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(hours=24), validation_alias="HEALTH_WINDOW"
     )
-    secret_key: str | None = Field(default=None, validation_alias="ENGAGEMENT_SECRET_KEY")
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")

@@ -222,10 +222,15 @@ class HealthRun(Base):
     closes_at: Mapped[datetime | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(16), default=HealthRunStatus.SCHEDULED)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # random, hex; only while the run is open (it tells a person's earlier answer apart so
+    # a new click replaces it); set to None at close, with the answers deleted
+    answer_key: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class HealthAnswer(Base):
-    """One person's rating of one dimension in one run: who answered is a keyed hash."""
+    """One person's rating of one dimension in a run that is still open: who answered is
+    a hash keyed with the run's own random key. No time is kept. Closing the run deletes
+    these rows and the key (the summary is all that stays)."""
 
     __tablename__ = "health_answers"
     __table_args__ = (UniqueConstraint("run_id", "responder_hash", "dimension",
@@ -237,7 +242,6 @@ class HealthAnswer(Base):
     responder_hash: Mapped[str] = mapped_column(String(64))
     dimension: Mapped[str] = mapped_column(String(32))
     rating: Mapped[str] = mapped_column(String(8))
-    answered_at: Mapped[datetime]
 
 
 # slack_sdk's OAuth tables (installations, bots, OAuth states) live in our database too, so

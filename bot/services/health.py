@@ -1,10 +1,26 @@
-"""Team health checks: set up, run on schedule, collect anonymous ratings, summarise."""
+"""Team health checks: set up, run on schedule, collect anonymous ratings, summarise.
+
+Anonymous means that once a run has closed nobody can tell who answered what, not even
+whoever holds the database, the logs and every secret of the deployment (docs/privacy.md):
+
+* while a run is open, a person's answers are stored under ``HMAC(run key, run:user)``,
+  where the run key is random, made when the run opens, and used only to replace that
+  person's earlier answer to the same question; no time is stored with an answer;
+* closing the run stores the summary and, in the same transaction, deletes the answers
+  and the key (``forget_answers``), then has the database drop the deleted rows from its
+  files (``bot.db.session.scrub``);
+* the request log says that a rating happened, not who gave it or which colour;
+* nothing is shown, in the summary, the trend or the trend chart, that fewer than the
+  check's minimum number of people (at least ``MIN_RESPONSES_FLOOR``) gave: not the
+  results when fewer people answered, and not a dimension's colour when fewer rated it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
+import secrets
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -32,12 +48,32 @@ log = logging.getLogger(__name__)
 SCORES = {"green": 1.0, "yellow": 0.5, "red": 0.0}
 GREEN_FROM, YELLOW_FROM, TREND_STEP = 0.67, 0.34, 0.1
 CHART_RUNS = 8  # how many of the latest checks (with results shown) the trend chart covers
+MIN_RESPONSES_FLOOR = 3  # no check shows anything fewer people gave, whatever it was set to
 
 
-def responder_hash(deps: Deps, run_id: int, user_id: str) -> str:
-    """Per-run keyed hash: the same person is one answer per run, and cannot be traced."""
-    key = (deps.settings.secret_key or deps.settings.signing_secret or "dev").encode()
-    return hmac.new(key, f"{run_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+def new_run_key() -> str:
+    """A run's own random key (256 bits, hex), made when it opens."""
+    return secrets.token_hex(32)
+
+
+def responder_hash(run_key: str, run_id: int, user_id: str) -> str:
+    """Who answered, as only this run's key can tell: the same person is the same hash
+    while the run is open (a new click replaces their answer), and once the key is
+    destroyed at close nothing links the hash to anyone."""
+    return hmac.new(bytes.fromhex(run_key), f"{run_id}:{user_id}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def min_responses_of(hc: m.HealthCheck) -> int:
+    """The check's minimum, never below the floor (older checks may have stored less)."""
+    return max(MIN_RESPONSES_FLOOR, hc.min_responses)
+
+
+def forget_answers(session: Any, run: m.HealthRun) -> None:
+    """The run's answers and its key, deleted (in the caller's transaction, the one that
+    stores the summary): from here on nothing in the database is about a person."""
+    session.execute(delete(m.HealthAnswer).where(m.HealthAnswer.run_id == run.id))
+    run.answer_key = None
 
 
 def validate_setup(parsed: dict[str, Any], errors: dict[str, str]) -> None:
@@ -65,7 +101,8 @@ def create(deps: Deps, *, team_id: str, creator_id: str, parsed: dict[str, Any],
             local_time=parsed["local_time"], timezone=parsed["timezone"],
             skip_weekends=parsed["skip_weekends"],
             window_seconds=int(deps.settings.health_window.total_seconds()),
-            min_responses=deps.settings.health_min_responses, status=HealthCheckStatus.ACTIVE,
+            min_responses=max(MIN_RESPONSES_FLOOR, deps.settings.health_min_responses),
+            status=HealthCheckStatus.ACTIVE,
             anchor_at=now, created_at=now, updated_at=now)
         session.add(hc)
         session.flush()
@@ -162,46 +199,82 @@ def rate(deps: Deps, *, team_id: str, user_id: str, value: str) -> str:
         raise NotFound("I can't find that health check.")
     if dim not in Q.HEALTH_DIMENSIONS or rating not in Q.HEALTH_RATINGS:
         raise UserFacingError("That rating is not one I know.")
-    now = deps.clock()
     with deps.sessions.begin() as session:
+        # locked: a close that runs meanwhile waits, then deletes this answer with the
+        # others (and two quick clicks of one person replace rather than collide)
         run = session.scalar(select(m.HealthRun).where(m.HealthRun.team_id == team_id,
-                                                       m.HealthRun.id == run_id))
+                                                       m.HealthRun.id == run_id)
+                             .with_for_update())
         if run is None:
             raise NotFound("I can't find that health check.")
-        if run.status != HealthRunStatus.OPEN:
+        if run.status != HealthRunStatus.OPEN or not run.answer_key:
             return "This health check has closed; the results are in its thread."
-        digest = responder_hash(deps, run_id, user_id)
+        digest = responder_hash(run.answer_key, run_id, user_id)
         session.execute(delete(m.HealthAnswer).where(
             m.HealthAnswer.run_id == run_id, m.HealthAnswer.responder_hash == digest,
             m.HealthAnswer.dimension == dim))
         session.add(m.HealthAnswer(team_id=team_id, run_id=run_id, responder_hash=digest,
-                                   dimension=dim, rating=rating, answered_at=now))
+                                   dimension=dim, rating=rating))
     label = Q.HEALTH_DIMENSIONS[dim][0]
     return (f"Got it: *{label}* {Q.HEALTH_RATINGS[rating]}. Your answer is anonymous; click "
             "again to change it while the check is open.")
 
 
+def _answers(row: dict[str, Any]) -> int:
+    return sum(int(row.get(r) or 0) for r in Q.HEALTH_RATINGS)
+
+
+def results_shown(summary: dict[str, Any] | None, min_responses: int) -> bool:
+    """May a stored summary's results be shown? Enough people answered, by today's rule
+    (a summary stored before the floor was raised may have been shown with fewer)."""
+    floor = max(MIN_RESPONSES_FLOOR, min_responses, int((summary or {}).get("min_responses")
+                                                        or 0))
+    return bool(summary and summary.get("shown")
+                and int(summary.get("responders") or 0) >= floor)
+
+
+def shown_dimensions(summary: dict[str, Any] | None, min_responses: int
+                     ) -> dict[str, dict[str, Any]]:
+    """The dimensions of a stored summary whose figures may be shown: rated by at least
+    the minimum number of people. Older summaries kept every dimension's counts, however
+    few; those are left out here, wherever a summary is read (trend, chart)."""
+    if not results_shown(summary, min_responses):
+        return {}
+    assert summary is not None
+    floor = max(MIN_RESPONSES_FLOOR, min_responses, int(summary.get("min_responses") or 0))
+    return {dim: row for dim, row in (summary.get("dimensions") or {}).items()
+            if row.get("shown", True) and _answers(row) >= floor}
+
+
 def summarize(answers: list[tuple[str, str, str]], previous: dict[str, Any] | None,
               min_responses: int) -> dict[str, Any]:
-    """answers: (responder_hash, dimension, rating). Pure, so it is easy to test."""
+    """answers: (responder_hash, dimension, rating). Pure, so it is easy to test.
+
+    Nothing fewer than ``min_responses`` people gave is kept: with fewer responders, no
+    dimension at all; a dimension fewer of them rated is kept as ``{"shown": False}``,
+    without its counts. A trend compares with ``previous`` only where both are shown."""
+    min_responses = max(MIN_RESPONSES_FLOOR, min_responses)
     responders = len({h for h, _, _ in answers})
     summary: dict[str, Any] = {"responders": responders, "min_responses": min_responses,
                                "shown": responders >= min_responses, "dimensions": {}}
     if not summary["shown"]:
         return summary
-    before = (previous or {}).get("dimensions") or {}
+    before = shown_dimensions(previous, min_responses)
     worse_ownership = []
     for dim in Q.HEALTH_DIMENSIONS:
         counts = Counter(r for _, d, r in answers if d == dim)
         n = sum(counts.values())
-        score = sum(SCORES[r] * c for r, c in counts.items()) / n if n else 0.5
+        if n < min_responses:
+            summary["dimensions"][dim] = {"shown": False}
+            continue
+        score = sum(SCORES[r] * c for r, c in counts.items()) / n
         light = "green" if score >= GREEN_FROM else "yellow" if score >= YELLOW_FROM else "red"
         old = before.get(dim, {}).get("score")
         trend = "new" if old is None else "up" if score > old + TREND_STEP else \
             "down" if score < old - TREND_STEP else "same"
         summary["dimensions"][dim] = {"green": counts["green"], "yellow": counts["yellow"],
                                       "red": counts["red"], "score": round(score, 3),
-                                      "light": light, "trend": trend}
+                                      "light": light, "trend": trend, "shown": True}
         if Q.HEALTH_DIMENSIONS[dim][2] and (light == "red" or trend == "down"):
             worse_ownership.append(Q.HEALTH_DIMENSIONS[dim][0].lower())
     if len(worse_ownership) >= 2:
@@ -213,19 +286,22 @@ def summarize(answers: list[tuple[str, str, str]], previous: dict[str, Any] | No
 
 
 def chart_runs(deps: Deps, health_check_id: int) -> list[tuple[str, dict[str, Any]]]:
-    """(label, summary) of the latest closed runs whose results were shown, oldest first."""
+    """(label, summary) of the latest closed runs whose results were shown, oldest first,
+    each with only the dimensions that may be shown (``shown_dimensions``)."""
     with deps.sessions() as session:
         hc = session.get(m.HealthCheck, health_check_id)
         if hc is None:
             return []
         tz = zone(hc.timezone)
+        least = min_responses_of(hc)
         rows = session.execute(
             select(m.HealthRun.seq, m.HealthRun.scheduled_for, m.HealthRun.summary)
             .where(m.HealthRun.health_check_id == health_check_id,
                    m.HealthRun.status == HealthRunStatus.CLOSED)
             .order_by(m.HealthRun.seq.desc()).limit(CHART_RUNS * 4)).all()
-    shown = [row for row in rows if row.summary and row.summary.get("shown")][:CHART_RUNS]
-    return [(f"#{seq} {when.astimezone(tz).day} {when.astimezone(tz):%b}", summary)
+    shown = [row for row in rows if results_shown(row.summary, least)][:CHART_RUNS]
+    return [(f"#{seq} {when.astimezone(tz).day} {when.astimezone(tz):%b}",
+             dict(summary, dimensions=shown_dimensions(summary, least)))
             for seq, when, summary in reversed(shown)]
 
 

@@ -15,12 +15,20 @@ from sqlalchemy import func, select
 
 from bot.db import models as m
 from bot.db import queue
+from bot.db.session import scrub
 from bot.db.states import HealthCheckStatus, HealthRunStatus, JobKind
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable
 from bot.jobs.context import JobContext, PermanentFailure
 from bot.services import slack_io  # post_message through the module: tests stand in there
-from bot.services.health import post_trend_chart, schedule_next, summarize
+from bot.services.health import (
+    forget_answers,
+    min_responses_of,
+    new_run_key,
+    post_trend_chart,
+    schedule_next,
+    summarize,
+)
 from bot.services.slack_io import channel_problem, dm, find_marked, marker
 from bot.timing.recurrence import zone
 from bot.views import health as hv
@@ -52,7 +60,7 @@ def post_run(ctx: JobContext) -> None:
         run_id, channel, seq = run.id, hc.channel_id, run.seq
         closes = now + timedelta(seconds=hc.window_seconds)
         closes_text = f"{closes.astimezone(zone(hc.timezone)):%a %H:%M} ({hc.timezone})"
-        min_responses = hc.min_responses
+        min_responses = min_responses_of(hc)
     ctx.use_channel(channel)
     # a retry may follow a post Slack took but answered too late: look for it first
     mark = marker("engagement_health_run", run_id=run_id)
@@ -70,6 +78,7 @@ def post_run(ctx: JobContext) -> None:
         assert run is not None and hc is not None
         run.message_ts, run.posted_at, run.closes_at, run.status = (
             str(resp["ts"]), now, closes, HealthRunStatus.OPEN)
+        run.answer_key = new_run_key()  # lives only while the run is open
         queue.enqueue(session, team_id=hc.team_id, kind=JobKind.HEALTH_CLOSE, due_at=closes,
                       idempotency_key=f"health_close:{run_id}", ref_id=run_id, now=now)
         schedule_next(session, hc, after=max(now, occurrence), now=now)
@@ -79,13 +88,18 @@ def close_run(ctx: JobContext) -> None:
     """Job ``health_close``: summarise (if enough answered) in the run's thread, then a
     trend chart of the latest checks' results.
 
+    The transaction that stores the summary also deletes the answers and the run's key
+    (``forget_answers``): whatever happens to the post after that, nothing about a person
+    is left. The database is then asked to drop the deleted rows from its files too.
+
     A retried job (the worker died after posting) finds the summary by its metadata
     marker instead of posting it again. The chart comes after the run is marked closed, so
     a retry (which stops at "closed") never uploads it twice; a chart lost to a crash
     right then is not retried (it is an extra: the summary has the numbers)."""
     deps = ctx.deps
     with deps.sessions.begin() as session:
-        run = session.get(m.HealthRun, ctx.job.ref_id)
+        # locked: a rating being stored right now is in the summary, or refused
+        run = session.get(m.HealthRun, ctx.job.ref_id, with_for_update=True)
         if run is None or run.status == HealthRunStatus.CLOSED:
             return
         hc = session.get(m.HealthCheck, run.health_check_id)
@@ -96,10 +110,13 @@ def close_run(ctx: JobContext) -> None:
             previous = session.scalar(select(m.HealthRun.summary).where(
                 m.HealthRun.health_check_id == hc.id, m.HealthRun.status == HealthRunStatus.CLOSED,
                 m.HealthRun.seq < run.seq).order_by(m.HealthRun.seq.desc()).limit(1))
-            prev_shown = previous if previous and previous.get("shown") else None
-            run.summary = summarize(answers, prev_shown, hc.min_responses)
+            run.summary = summarize(answers, previous, min_responses_of(hc))
+        forget_answers(session, run)
         summary, channel, ts, run_id = run.summary, run.channel_id, run.message_ts, run.id
         hc_id = hc.id
+    # the answers' table holds open runs only (small): written anew, indexes and all; the
+    # runs' table keeps its rows, only the key was blanked
+    scrub(deps.sessions, rewrite=["health_answers"], vacuum=["health_runs"])
     ctx.use_channel(channel)
     mark = marker("engagement_health_summary", run_id=run_id)
     if not (ctx.job.is_retry and ts and find_marked(ctx.client, channel, mark, thread=ts)):
@@ -148,7 +165,8 @@ def post_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: s
 
 def close_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str
                    ) -> None:
-    """The results were not posted: the answers stay, the creator is told."""
+    """The results were not posted: the summary stays (the answers were already
+    deleted), the creator is told."""
     with deps.sessions() as session:
         run = session.get(m.HealthRun, job.ref_id)
         hc = session.get(m.HealthCheck, run.health_check_id) if run is not None else None
@@ -157,5 +175,5 @@ def close_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: 
         creator, channel = hc.creator_id, hc.channel_id
     dm(client, creator, text=(
         f":warning: I could not post the results of the health check in <#{channel}> "
-        f"({notices.failure_reason(error)}) and have stopped trying. The answers are kept, "
-        "and the next check's results will compare against them."))
+        f"({notices.failure_reason(error)}) and have stopped trying. The results are kept "
+        "(the individual answers are not: they are deleted when a check closes)."))

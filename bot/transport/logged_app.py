@@ -2,7 +2,9 @@
 latency.
 
 Only ids go into the line: no payload text, no tokens. A request whose signature did not
-verify (401) is logged without reading its body.
+verify (401) is logged without reading its body. A health-check rating is logged as
+``health_rate`` with its team only: neither who clicked nor which colour, since a line
+naming both would undo the anonymity of the answers (docs/privacy.md).
 
 The line is written around ``App.dispatch`` (``LoggedApp``), not from a global middleware:
 in Bolt's sync App, a middleware's ``next()`` only marks the chain to go on, and the
@@ -21,8 +23,11 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.listeners.command_text import parse_command_text
+from bot.views.ids import Action
 
 log = logging.getLogger("bot.requests")
+# clicks logged without their author or their value (the colour is in the action id)
+ANONYMOUS = Action.HEALTH_RATE.value
 
 
 def describe(body: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +40,11 @@ def describe(body: dict[str, Any]) -> dict[str, Any]:
     if kind == "command":  # the subcommand only (a known word or "?"), never the text
         what = f"{what} {parse_command_text(body.get('text') or '').sub or '?'}"
     elif kind == "block_actions":
-        what = ",".join(str(a.get("action_id")) for a in body.get("actions") or [])
+        actions = [str(a.get("action_id")) for a in body.get("actions") or []
+                   if isinstance(a, dict)]
+        if any(a.startswith(ANONYMOUS) for a in actions):
+            return {"kind": kind, "team": team, "what": ANONYMOUS}
+        what = ",".join(actions)
     elif kind in ("view_submission", "view_closed"):
         what = (body.get("view") or {}).get("callback_id")
     elif kind == "event_callback":

@@ -111,20 +111,39 @@ def run_message(*, run_id: int, seq: int, closes_text: str, min_responses: int
     return message(f"Team health check #{seq}: rate how things feel, anonymously.", blocks)
 
 
+def people(n: int) -> str:
+    return "nobody" if n == 0 else "1 person" if n == 1 else f"{n} people"
+
+
 def summary_message(summary: dict[str, Any]) -> dict[str, Any]:
+    """The results in the run's thread. Only what enough people gave is in ``summary``
+    (``bot.services.health.summarize``): with fewer responders no result at all, and a
+    dimension fewer of them rated says so instead of showing a colour."""
+    least, responders = int(summary["min_responses"]), int(summary["responders"])
     if not summary.get("shown"):
-        text = (f"The health check closed with {summary['responders']} answer(s); results "
-                f"show from {summary['min_responses']}, so they stay hidden this time.")
-        return message(text, [section(text, block_id=BlockId.HEALTH_SUMMARY.value)])
+        answered = "Nobody answered" if responders == 0 else \
+            f"{people(responders).capitalize()} answered"
+        text = (f"*Health check results*: not enough answers yet. {answered}; results show "
+                f"once at least {least} people answer, so nothing is shown this time.")
+        return message(text.replace("*", ""), [
+            section(text, block_id=BlockId.HEALTH_SUMMARY.value)])
     lines = []
+    hidden = 0
     for dim, row in summary["dimensions"].items():
         label = Q.HEALTH_DIMENSIONS[dim][0]
+        if not row.get("shown", True):
+            hidden += 1
+            lines.append(f":white_circle: *{label}*: not enough answers yet")
+            continue
         counts = f"{row['green']} green · {row['yellow']} yellow · {row['red']} red"
         lines.append(f"{LIGHTS[row['light']]} *{label}* {ARROWS[row['trend']]}  {counts}")
-    blocks = [section(f"*Health check results* ({summary['responders']} people)\n"
+    blocks = [section(f"*Health check results* ({people(responders)})\n"
                       + "\n".join(lines), block_id=BlockId.HEALTH_SUMMARY.value)]
     if summary.get("suggestion"):
         blocks.append(section(summary["suggestion"], block_id=BlockId.HEALTH_SUGGESTION.value))
-    blocks.append(context(":arrow_upper_right: better than last time · :arrow_lower_right: "
-                          "worse · :arrow_right: about the same"))
-    return message(f"Health check results from {summary['responders']} people.", blocks)
+    legend = (":arrow_upper_right: better than last time · :arrow_lower_right: worse · "
+              ":arrow_right: about the same")
+    if hidden:
+        legend += f" · a colour shows once {least} people rated that line"
+    blocks.append(context(legend))
+    return message(f"Health check results from {people(responders)}.", blocks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -62,14 +63,17 @@ def test_runs_on_schedule_collects_anonymous_answers_and_summarises(bot: Bot) ->
     bot.clock.advance(timedelta(minutes=1))
     runner.tick()
     assert len(run_posts(bot)) == 1
-    for user, rating in (("UA", "red"), ("UB", "red"), ("UC", "yellow")):
+    for user, rating in (("UA", "red"), ("UB", "red"), ("UC", "yellow"), ("UD", "red"),
+                         ("UE", "yellow")):
         for dim in ("clarity", "answers", "decisions", "focus", "capacity"):
             rate(bot, user, dim, rating)
+    bot.fake.wait_for("chat.postEphemeral", count=25)  # (each click is stored after its ack)
     rate(bot, "UA", "capacity", "green")  # answering again replaces the answer
-    bot.fake.wait_for("chat.postEphemeral", count=16)
+    bot.fake.wait_for("chat.postEphemeral", count=26)
     with bot.deps.sessions() as s:
         answers = s.query(m.HealthAnswer).all()
-        assert len(answers) == 15
+        assert len(answers) == 25
+        assert len({a.responder_hash for a in answers}) == 5
         stored = str([(a.responder_hash, a.dimension, a.rating) for a in answers])
         assert "UA" not in stored and "UB" not in stored
     bot.clock.advance(timedelta(hours=24))
@@ -77,7 +81,11 @@ def test_runs_on_schedule_collects_anonymous_answers_and_summarises(bot: Bot) ->
     summary = bot.fake.wait_for("chat.postMessage",
                                 predicate=lambda c: "health_summary" in str(c.args["blocks"]))
     text = str(summary[0].args["blocks"])
-    assert "3 people" in text and "/engagement" in text  # ownership dimensions are red
+    assert "5 people" in text and "/engagement" in text  # ownership dimensions are red
+    assert "1 green · 2 yellow · 2 red" in text  # capacity, with UA's changed answer
+    with bot.deps.sessions() as s:  # closing forgot who answered what
+        assert s.query(m.HealthAnswer).count() == 0
+        assert s.query(m.HealthRun).one().answer_key is None
     assert summary[0].args["thread_ts"] == run_posts(bot)[-1].response["ts"]
     # the next run was scheduled a week later, 09:00 Berlin
     with bot.deps.sessions() as s:
@@ -90,14 +98,41 @@ def test_results_stay_hidden_below_the_threshold(bot: Bot) -> None:
     runner = bot.runner()
     bot.clock.advance(timedelta(days=7))
     runner.tick()
-    rate(bot, "UA", "clarity", "green")
-    rate(bot, "UB", "clarity", "red")
+    for user in ("UA", "UB", "UC", "UD"):  # one short of the default minimum of 5
+        rate(bot, user, "clarity", "green" if user == "UA" else "red")
     bot.clock.advance(timedelta(days=1))
     runner.tick()
     summary = bot.fake.wait_for("chat.postMessage",
                                 predicate=lambda c: "health_summary" in str(c.args["blocks"]))
-    assert "stay hidden" in summary[0].args["text"]
-    assert "red" not in str(summary[0].args["blocks"]).replace("stay hidden", "")
+    text = summary[0].args["text"]
+    assert "not enough answers yet" in text and "4 people answered" in text
+    assert "at least 5 people" in text and "answer(s)" not in text
+    shown = str(summary[0].args["blocks"])
+    assert not re.search(r"\b(green|yellow|red)\b", shown), shown
+
+
+def test_a_dimension_too_few_rated_shows_no_colour(bot: Bot) -> None:
+    """Five people answered, but only one of them rated capacity: its colour would be that
+    one person's answer, so it is not shown (and not stored)."""
+    setup(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=7))
+    runner.tick()
+    rate_all(bot, {"clarity": "green"}, users=FIVE)
+    rate(bot, "UA", "capacity", "red")
+    bot.fake.wait_for("chat.postEphemeral", count=6)
+    bot.clock.advance(timedelta(days=1))
+    runner.tick()
+    [summary] = bot.fake.wait_for("chat.postMessage",
+                                  predicate=lambda c: "health_summary" in str(c.args["blocks"]))
+    text = summary.args["blocks"][0]["text"]["text"]
+    assert "*Health check results* (5 people)" in text
+    assert "*Clear tickets* " in text and "5 green · 0 yellow · 0 red" in text
+    assert ":white_circle: *Capacity*: not enough answers yet" in text
+    assert "1 green" not in text and "0 green · 0 yellow · 1 red" not in text
+    with bot.deps.sessions() as s:
+        stored = s.query(m.HealthRun).one().summary
+    assert stored["dimensions"]["capacity"] == {"shown": False}
 
 
 def test_only_creator_or_admin_may_change_it(bot: Bot) -> None:
@@ -129,10 +164,29 @@ def test_summary_trend_against_previous_run() -> None:
     assert second["dimensions"]["clarity"]["light"] == "green"
     hidden = summarize([("h1", "clarity", "red")], None, 3)
     assert hidden["shown"] is False and hidden["dimensions"] == {}
+    # below the floor of 3, whatever the check was set to
+    assert summarize([(f"h{i}", "clarity", "red") for i in range(2)], None, 1)["shown"] \
+        is False
 
 
-def rate_all(bot: Bot, ratings: dict[str, str], users: tuple[str, ...] = ("UA", "UB", "UC")
-             ) -> None:
+def test_no_trend_against_figures_too_few_people_gave() -> None:
+    """A summary stored before the rules tightened (a dimension shown with 2 answers, a
+    check that showed results from 1) gives no trend: that figure may not be shown."""
+    old = {"responders": 4, "min_responses": 1, "shown": True, "dimensions": {
+        "clarity": {"green": 4, "yellow": 0, "red": 0, "score": 1.0, "light": "green",
+                    "trend": "new"},
+        "capacity": {"green": 2, "yellow": 0, "red": 0, "score": 1.0, "light": "green",
+                     "trend": "new"}}}
+    now = summarize([(f"h{i}", dim, "red") for i in range(4)
+                     for dim in ("clarity", "capacity")], old, 3)
+    assert now["dimensions"]["clarity"]["trend"] == "down"
+    assert now["dimensions"]["capacity"]["trend"] == "new"
+
+
+FIVE = ("UA", "UB", "UC", "UD", "UE")  # the default minimum
+
+
+def rate_all(bot: Bot, ratings: dict[str, str], users: tuple[str, ...] = FIVE) -> None:
     """Everyone rates, and the answers are stored (the confirmation comes after that)."""
     seen = len(bot.fake.calls_to("chat.postEphemeral"))
     for user in users:
@@ -142,7 +196,7 @@ def rate_all(bot: Bot, ratings: dict[str, str], users: tuple[str, ...] = ("UA", 
 
 
 def _one_run(bot: Bot, runner, ratings: dict[str, str]) -> dict:
-    """Post the next run, have three people rate, close it."""
+    """Post the next run, have five people rate, close it."""
     before = len(run_posts(bot))
     bot.clock.advance(timedelta(days=6))
     runner.tick()
@@ -188,7 +242,7 @@ def test_trend_chart_after_the_second_run_with_results(bot: Bot) -> None:
     assert chart["channel_id"] == "C7" and chart["thread_ts"] == thread
     assert [f["id"] for f in chart["files"]] == [file_id]
     comment = chart["initial_comment"]
-    assert "#1 9 Mar (3 people), #2 16 Mar (3 people)" in comment
+    assert "#1 9 Mar (5 people), #2 16 Mar (5 people)" in comment
     assert "• Clear tickets: 0.00 → 1.00" in comment
     assert "• Product answers: 0.00 → 0.50" in comment
     assert "• Capacity: 0.00 → 1.00" in comment
@@ -206,7 +260,7 @@ def test_without_matplotlib_the_trend_is_posted_as_text(bot: Bot, monkeypatch) -
     [trend] = bot.fake.wait_for("chat.postMessage", predicate=lambda c: str(
         c.args.get("text", "")).startswith("Team health over the last 2 checks"))
     assert trend.args["channel"] == "C7" and trend.args["thread_ts"] == second.response["ts"]
-    assert "#1 9 Mar (3 people), #2 16 Mar (3 people)" in trend.args["text"]
+    assert "#1 9 Mar (5 people), #2 16 Mar (5 people)" in trend.args["text"]
     assert "• Clear tickets: 0.00 → 1.00" in trend.args["text"]
     assert [c for c in bot.fake.calls if c.method.startswith("files.")] == []
     with bot.deps.sessions() as s:
@@ -282,3 +336,40 @@ def test_failed_chart_upload_is_not_fatal(bot: Bot) -> None:
     with bot.deps.sessions() as s:
         assert {r.status for r in s.query(m.HealthRun)} == {"closed"}
         assert {j.status for j in s.query(m.Job).filter_by(kind="health_close")} == {"done"}
+
+
+def test_trend_chart_leaves_out_what_too_few_people_gave(bot: Bot) -> None:
+    """The chart holds the same minimum as the summary: a check stored before the floor was
+    raised (results from 2 people) is not charted, and a line only 2 people rated is a gap,
+    not that pair's average."""
+    setup(bot)
+    with bot.deps.sessions.begin() as s:
+        hc = s.query(m.HealthCheck).one()
+        s.add(m.HealthRun(team_id="T1", health_check_id=hc.id, seq=1, channel_id="C7",
+                          scheduled_for=bot.clock() - timedelta(days=7), status="closed",
+                          summary={"responders": 2, "min_responses": 1, "shown": True,
+                                   "dimensions": {dim: {"green": 2, "yellow": 0, "red": 0,
+                                                        "score": 1.0, "light": "green",
+                                                        "trend": "new"}
+                                                  for dim in ("clarity", "capacity")}}))
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=1))
+    bot.clock.advance(timedelta(days=6))
+    runner.tick()
+    rate_all(bot, {"clarity": "red"})
+    rate_all(bot, {"capacity": "green"}, users=("UA", "UB"))
+    bot.clock.advance(timedelta(days=1))
+    runner.tick()
+    assert _chart_uploads(bot) == []  # run #1 does not count: one check to chart
+    [first] = bot.fake.wait_for("chat.postMessage", predicate=lambda c: "health_summary"
+                                in str(c.args["blocks"]))
+    with bot.deps.sessions() as s:  # no trend against run #1's figures: new, not "down"
+        second = s.query(m.HealthRun).filter_by(seq=2).one().summary
+    assert second["dimensions"]["clarity"]["trend"] == "new"
+    assert ":white_circle: *Capacity*: not enough answers yet" in str(first.args["blocks"])
+    _one_run(bot, runner, {"clarity": "green", "capacity": "red"})
+    [chart] = bot.fake.calls_to("files.completeUploadExternal")
+    comment = chart.args["initial_comment"]
+    assert "#2 9 Mar (5 people), #3 16 Mar (5 people)" in comment and "#1" not in comment
+    assert "• Clear tickets: 0.00 → 1.00" in comment
+    assert "• Capacity: – → 0.00" in comment

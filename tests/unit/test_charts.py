@@ -28,15 +28,16 @@ def test_health_series_has_each_dimension_per_run() -> None:
     assert list(series) == list(Q.HEALTH_DIMENSIONS)
     assert series["clarity"] == [0.0, 0.667]
     assert series["capacity"] == [0.0, 0.667]
-    assert series["focus"] == [0.0, 0.5]  # nobody rated it in the second run: "no answers"
+    # nobody rated it in the second run: a gap, not a number nobody gave
+    assert series["focus"] == [0.0, None]
 
 
 def test_health_series_leaves_a_gap_for_a_missing_dimension() -> None:
     runs = _runs()
-    del runs[0][1]["dimensions"]["decisions"]
+    del runs[0][1]["dimensions"]["clarity"]
     _, series = charts.health_series(runs)
-    assert series["decisions"] == [None, 0.5]
-    assert "Decision speed: – → 0.50" in charts.health_text(["a", "b"], series)
+    assert series["clarity"] == [None, 0.667]
+    assert "Clear tickets: – → 0.67" in charts.health_text(["a", "b"], series)
     assert charts.health_png(["a", "b"], series).startswith(PNG_SIGNATURE)
 
 
@@ -46,7 +47,7 @@ def test_health_text_gives_every_number() -> None:
     assert "#1 9 Mar (3 people), #2 16 Mar (1 person)" in text
     assert "from 0 (everyone said bad) to 1 (everyone said good)" in text
     for dim, (label, _, _) in Q.HEALTH_DIMENSIONS.items():
-        numbers = " → ".join(f"{v:.2f}" for v in series[dim])
+        numbers = " → ".join("–" if v is None else f"{v:.2f}" for v in series[dim])
         assert f"• {label}: {numbers}" in text
     assert "• Clear tickets: 0.00 → 0.67" in text
 
