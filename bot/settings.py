@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     health_window: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(hours=24), validation_alias="HEALTH_WINDOW"
     )
+    # at most one edit of a run's "N answered" line per this long (Slack allows a workspace
+    # about 50 chat.update calls a minute)
+    health_count_every: Annotated[timedelta, NoDecode] = Field(
+        default=timedelta(seconds=30), validation_alias="HEALTH_COUNT_EVERY"
+    )
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
@@ -142,8 +147,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"ENGAGEMENT_CHECKIN_OFFSETS: {exc}") from None
         return value
 
-    @field_validator("nudge_after", "miss_after", "health_window", "job_lease", "leader_lease",
-                     mode="before")
+    @field_validator("nudge_after", "miss_after", "health_window", "health_count_every",
+                     "job_lease", "leader_lease", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         if isinstance(value, str):
@@ -157,6 +162,13 @@ class Settings(BaseSettings):
     @classmethod
     def _log_format(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("health_count_every")
+    @classmethod
+    def _count_every(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=5):
+            raise ValueError("HEALTH_COUNT_EVERY: at least 5s (Slack limits message edits)")
+        return value
 
     @field_validator("slack_api_url")
     @classmethod

@@ -225,6 +225,8 @@ class HealthRun(Base):
     # random, hex; only while the run is open (it tells a person's earlier answer apart so
     # a new click replaces it); set to None at close, with the answers deleted
     answer_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # the "N answered" the run's message shows (an edit is skipped when it would not change)
+    count_shown: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class HealthAnswer(Base):

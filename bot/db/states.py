@@ -72,6 +72,7 @@ class JobKind(StrEnum):
     # process that acked, and by the scheduler if that process died first
     ASSESSMENT_POST = "assessment_post"  # post a verdict (parent and thread)
     CHECKIN_REPORT = "checkin_report"  # post a check-in's comparison, edit the parent
+    HEALTH_COUNT = "health_count"  # edit a run's "N answered" line (one per run and slot)
 
 
 # the kinds that belong to one check-in (its ref_id is the check-in's id)

@@ -16,6 +16,7 @@ HANDLERS: dict[str, Handler] = {
     JobKind.HEALTH_CLOSE: health_jobs.close_run,
     JobKind.ASSESSMENT_POST: assessments.post_job,
     JobKind.CHECKIN_REPORT: followups.report_job,
+    JobKind.HEALTH_COUNT: health_jobs.update_count,
 }
 
 # loaded for a whole claimed batch in one query per kind

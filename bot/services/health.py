@@ -20,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, distinct, func, select, update
 
 from bot.db import models as m
 from bot.db import queue
@@ -71,9 +72,31 @@ def min_responses_of(hc: m.HealthCheck) -> int:
 
 def forget_answers(session: Any, run: m.HealthRun) -> None:
     """The run's answers and its key, deleted (in the caller's transaction, the one that
-    stores the summary): from here on nothing in the database is about a person."""
+    stores the summary), and the jobs that edited its "N answered" line (each was made by
+    someone's first answer): from here on nothing in the database is about a person."""
     session.execute(delete(m.HealthAnswer).where(m.HealthAnswer.run_id == run.id))
+    session.execute(delete(m.Job).where(m.Job.kind == JobKind.HEALTH_COUNT,
+                                        m.Job.ref_id == run.id))
     run.answer_key = None
+
+
+def answered(session: Any, run_id: int) -> int:
+    """How many people have answered an open run (one hash per person)."""
+    return int(session.scalar(select(func.count(distinct(m.HealthAnswer.responder_hash)))
+                              .where(m.HealthAnswer.run_id == run_id)) or 0)
+
+
+def schedule_count(session: Any, deps: Deps, run: m.HealthRun) -> None:
+    """Edit the run's "N answered" line at the end of the current slot of
+    ``HEALTH_COUNT_EVERY``: one job per run and slot (keyed by it), however many people
+    answer meanwhile, so a run's message is edited at most once a slot, never per click.
+    The job carries the slot, not the time anyone answered."""
+    every = deps.settings.health_count_every.total_seconds()
+    slot = math.floor(deps.clock().timestamp() / every) + 1
+    due = datetime.fromtimestamp(slot * every, UTC)
+    queue.enqueue(session, team_id=run.team_id, kind=JobKind.HEALTH_COUNT, due_at=due,
+                  idempotency_key=f"health_count:{run.id}:{slot}", ref_id=run.id,
+                  now=due - deps.settings.health_count_every)
 
 
 def validate_setup(parsed: dict[str, Any], errors: dict[str, str]) -> None:
@@ -210,11 +233,16 @@ def rate(deps: Deps, *, team_id: str, user_id: str, value: str) -> str:
         if run.status != HealthRunStatus.OPEN or not run.answer_key:
             return "This health check has closed; the results are in its thread."
         digest = responder_hash(run.answer_key, run_id, user_id)
+        first = session.scalar(select(m.HealthAnswer.id).where(
+            m.HealthAnswer.run_id == run_id, m.HealthAnswer.responder_hash == digest
+        ).limit(1)) is None
         session.execute(delete(m.HealthAnswer).where(
             m.HealthAnswer.run_id == run_id, m.HealthAnswer.responder_hash == digest,
             m.HealthAnswer.dimension == dim))
         session.add(m.HealthAnswer(team_id=team_id, run_id=run_id, responder_hash=digest,
                                    dimension=dim, rating=rating))
+        if first:  # one more person: the "N answered" line is due an edit
+            schedule_count(session, deps, run)
     label = Q.HEALTH_DIMENSIONS[dim][0]
     return (f"Got it: *{label}* {Q.HEALTH_RATINGS[rating]}. Your answer is anonymous; click "
             "again to change it while the check is open.")

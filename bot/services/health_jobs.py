@@ -1,6 +1,6 @@
 """The jobs of a team health check: post a run (and schedule its close and the next run),
-close it with a summary in its thread and a trend chart; and what happens when either is
-given up for good.
+keep its "N answered" line current, close it with a summary in its thread and a trend
+chart; and what happens when a post or a close is given up for good.
 
 Both are idempotent: a retried post or close first looks for its metadata marker, so a
 post Slack took but answered too late is not made twice.
@@ -8,10 +8,13 @@ post Slack took but answered too late is not made twice.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, select, update
 
 from bot.db import models as m
 from bot.db import queue
@@ -22,6 +25,7 @@ from bot.errors import ChannelUnavailable
 from bot.jobs.context import JobContext, PermanentFailure
 from bot.services import slack_io  # post_message through the module: tests stand in there
 from bot.services.health import (
+    answered,
     forget_answers,
     min_responses_of,
     new_run_key,
@@ -29,10 +33,12 @@ from bot.services.health import (
     schedule_next,
     summarize,
 )
-from bot.services.slack_io import channel_problem, dm, find_marked, marker
+from bot.services.slack_io import channel_problem, dm, find_marked, marker, slack_error
 from bot.timing.recurrence import zone
 from bot.views import health as hv
 from bot.views import notices
+
+log = logging.getLogger(__name__)
 
 
 def post_run(ctx: JobContext) -> None:
@@ -57,18 +63,16 @@ def post_run(ctx: JobContext) -> None:
             session.flush()
         if run.message_ts:
             return
-        run_id, channel, seq = run.id, hc.channel_id, run.seq
+        run_id, channel = run.id, hc.channel_id
         closes = now + timedelta(seconds=hc.window_seconds)
-        closes_text = f"{closes.astimezone(zone(hc.timezone)):%a %H:%M} ({hc.timezone})"
-        min_responses = min_responses_of(hc)
+        shown = _run_view(hc, run, closes=closes)
     ctx.use_channel(channel)
     # a retry may follow a post Slack took but answered too late: look for it first
-    mark = marker("engagement_health_run", run_id=run_id)
+    mark = _run_marker(run_id)
     try:
         found = find_marked(ctx.client, channel, mark) if ctx.job.is_retry else None
         resp = {"ts": found} if found else slack_io.post_message(
-            ctx.client, channel, metadata=mark, **hv.run_message(
-                run_id=run_id, seq=seq, closes_text=closes_text, min_responses=min_responses))
+            ctx.client, channel, metadata=mark, **shown)
     except ChannelUnavailable as exc:
         _pause_for_channel(ctx, exc)
         raise PermanentFailure(exc.reason, told=True) from exc
@@ -79,9 +83,50 @@ def post_run(ctx: JobContext) -> None:
         run.message_ts, run.posted_at, run.closes_at, run.status = (
             str(resp["ts"]), now, closes, HealthRunStatus.OPEN)
         run.answer_key = new_run_key()  # lives only while the run is open
+        run.count_shown = 0
         queue.enqueue(session, team_id=hc.team_id, kind=JobKind.HEALTH_CLOSE, due_at=closes,
                       idempotency_key=f"health_close:{run_id}", ref_id=run_id, now=now)
         schedule_next(session, hc, after=max(now, occurrence), now=now)
+
+
+def _run_marker(run_id: int) -> dict[str, Any]:
+    return marker("engagement_health_run", run_id=run_id)
+
+
+def _run_view(hc: m.HealthCheck, run: m.HealthRun, *, closes: datetime | None = None,
+              answered: int = 0, closed: bool = False) -> dict[str, Any]:
+    """The run's message as it should look now."""
+    closes = closes or run.closes_at
+    closes_text = (f"{closes.astimezone(zone(hc.timezone)):%a %H:%M} ({hc.timezone})"
+                   if closes else "")
+    return hv.run_message(run_id=run.id, seq=run.seq, closes_text=closes_text,
+                          min_responses=min_responses_of(hc), answered=answered,
+                          closed=closed)
+
+
+def update_count(ctx: JobContext) -> None:
+    """Job ``health_count``: edit the run's "N answered" line. There is at most one such
+    job per run and ``HEALTH_COUNT_EVERY`` (``health.schedule_count``), so a busy run costs
+    one ``chat.update`` a slot however many people click, well inside the workspace's
+    limit for the method. Nothing is edited once the run's window has ended (the close
+    edits the message for the last time) or when the count has not changed."""
+    deps = ctx.deps
+    with deps.sessions() as session:
+        run = session.get(m.HealthRun, ctx.job.ref_id)
+        if (run is None or run.status != HealthRunStatus.OPEN or not run.message_ts
+                or (run.closes_at is not None and ctx.now >= run.closes_at)):
+            return
+        hc = session.get(m.HealthCheck, run.health_check_id)
+        assert hc is not None
+        count = answered(session, run.id)
+        if count == run.count_shown:
+            return
+        shown, channel, ts = _run_view(hc, run, answered=count), run.channel_id, run.message_ts
+    ctx.client.chat_update(channel=channel, ts=ts, metadata=_run_marker(run.id), **shown)
+    with deps.sessions.begin() as session:
+        session.execute(update(m.HealthRun).where(
+            m.HealthRun.id == ctx.job.ref_id, m.HealthRun.status == HealthRunStatus.OPEN
+        ).values(count_shown=count))
 
 
 def close_run(ctx: JobContext) -> None:
@@ -124,8 +169,19 @@ def close_run(ctx: JobContext) -> None:
                      **hv.summary_message(summary))
     with deps.sessions.begin() as session:
         run = session.get(m.HealthRun, run_id)
-        assert run is not None
+        hc = session.get(m.HealthCheck, hc_id)
+        assert run is not None and hc is not None
         run.status = HealthRunStatus.CLOSED
+        closed = _run_view(hc, run, answered=int(summary.get("responders") or 0),
+                           closed=True) if ts else None
+    if closed is not None and ts:  # the buttons make way for "closed, results in the thread"
+        try:
+            ctx.client.chat_update(channel=channel, ts=ts, metadata=_run_marker(run_id),
+                                   **closed)
+        except (SlackApiError, OSError) as exc:  # an extra, like the chart: never fatal
+            log.warning("health run %s: could not mark its message closed (%s)", run_id,
+                        slack_error(exc) if isinstance(exc, SlackApiError)
+                        else type(exc).__name__)
     if summary.get("shown"):
         post_trend_chart(ctx.client, deps, health_check_id=hc_id, run_id=run_id,
                          channel=channel, thread=ts)

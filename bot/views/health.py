@@ -96,23 +96,45 @@ def parse_setup(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
             "channel_id": channel}, errors
 
 
-def run_message(*, run_id: int, seq: int, closes_text: str, min_responses: int
-                ) -> dict[str, Any]:
+def people(n: int) -> str:
+    return "nobody" if n == 0 else "1 person" if n == 1 else f"{n} people"
+
+
+def answered_line(answered: int, min_responses: int, *, closed: bool = False) -> str:
+    """The "N answered" line of a run's message, edited in place as people answer."""
+    if closed:
+        return (f":lock: Closed. {people(answered).capitalize()} answered; the results are "
+                "in the thread.")
+    if answered == 0:
+        return f"No answers yet · results show once {min_responses} people have answered"
+    more = "" if answered >= min_responses else \
+        f" · results show once {min_responses} have"
+    return f":busts_in_silhouette: {people(answered).capitalize()} answered so far{more}"
+
+
+def run_message(*, run_id: int, seq: int, closes_text: str, min_responses: int,
+                answered: int = 0, closed: bool = False) -> dict[str, Any]:
+    """The run in the channel: one click per line rates it; the "N answered" line below
+    is edited in place (at most once per ``HEALTH_COUNT_EVERY``), and once the run has
+    closed the buttons make way for a pointer to the results."""
+    count = context(answered_line(answered, min_responses, closed=closed),
+                    block_id=BlockId.HEALTH_COUNT.value)
+    if closed:
+        return message(f"Team health check #{seq}: closed, results in the thread.", [
+            section(f"*Team health check #{seq}*", block_id=BlockId.HEALTH_INTRO.value),
+            count])
     blocks: list[dict[str, Any]] = [
         section(f"*Team health check #{seq}*: how does this feel right now? One click per "
-                f"line. Anonymous; results once {min_responses} people have answered. "
-                f"Open until {closes_text}.", block_id=BlockId.HEALTH_INTRO.value),
+                f"line, anonymous, open until {closes_text}.",
+                block_id=BlockId.HEALTH_INTRO.value),
     ]
     for dim, (label, green, _own) in Q.HEALTH_DIMENSIONS.items():
         blocks.append(section(f"*{label}*: {green}", block_id=f"health_{dim}_q"))
         blocks.append(actions(f"health_{dim}", *[
             button(text, f"{Action.HEALTH_RATE.value}_{rating}", f"{run_id}|{dim}|{rating}")
             for rating, text in Q.HEALTH_RATINGS.items()]))
+    blocks.append(count)
     return message(f"Team health check #{seq}: rate how things feel, anonymously.", blocks)
-
-
-def people(n: int) -> str:
-    return "nobody" if n == 0 else "1 person" if n == 1 else f"{n} people"
 
 
 def summary_message(summary: dict[str, Any]) -> dict[str, Any]:

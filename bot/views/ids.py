@@ -95,6 +95,7 @@ class BlockId(StrEnum):
     HEALTH_TZ = "hc_tz"
     HEALTH_SKIP_WEEKENDS = "hc_skip_weekends"
     HEALTH_INTRO = "health_intro"
+    HEALTH_COUNT = "health_count"  # the run's "N answered" line
     HEALTH_SUMMARY = "health_summary"
     HEALTH_SUGGESTION = "health_suggestion"
 

@@ -373,3 +373,69 @@ def test_trend_chart_leaves_out_what_too_few_people_gave(bot: Bot) -> None:
     assert "#2 9 Mar (5 people), #3 16 Mar (5 people)" in comment and "#1" not in comment
     assert "• Clear tickets: 0.00 → 1.00" in comment
     assert "• Capacity: – → 0.00" in comment
+
+
+def _updates(bot: Bot) -> list:
+    return [c for c in bot.fake.calls_to("chat.update")
+            if "health_count" in str(c.args.get("blocks"))]
+
+
+def _count_line(call) -> str:
+    return next(b["elements"][0]["text"] for b in call.args["blocks"]
+                if b.get("block_id") == "health_count")
+
+
+def test_the_answered_line_is_edited_at_most_once_per_slot_never_per_click(bot: Bot) -> None:
+    """Slack allows a workspace about 50 chat.update calls a minute: the "N answered" line
+    is edited by the scheduler at the end of each HEALTH_COUNT_EVERY (30 s) slot in which
+    someone new answered, once, however many clicked; a changed answer edits nothing."""
+    setup(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=7))
+    runner.tick()
+    [post] = run_posts(bot)
+    assert _count_line(post).startswith("No answers yet")
+    seen = 0
+
+    def click(user: str, rating: str = "green") -> None:
+        nonlocal seen
+        rate(bot, user, "clarity", rating)
+        seen += 1
+        bot.fake.wait_for("chat.postEphemeral", count=seen)
+
+    for i in range(12):  # a burst within one slot
+        click(f"UP{i:02d}")
+        runner.tick()
+    assert _updates(bot) == []  # nothing per click
+    bot.clock.advance(timedelta(seconds=30))
+    runner.tick()
+    [first] = _updates(bot)
+    assert first.args["ts"] == post.response["ts"]
+    assert _count_line(first).endswith("12 people answered so far")
+    for i in range(12):  # everyone changes their answer: the count does not move
+        click(f"UP{i:02d}", "red")
+    bot.clock.advance(timedelta(seconds=30))
+    runner.tick()
+    assert len(_updates(bot)) == 1
+    # 40 more people over two minutes, the scheduler ticking after every click
+    for i in range(40):
+        bot.clock.advance(timedelta(seconds=3))
+        click(f"UQ{i:02d}")
+        runner.tick()
+    bot.clock.advance(timedelta(seconds=30))
+    runner.tick()
+    edits = _updates(bot)
+    assert len(edits) <= 1 + 120 // 30 + 1  # one a slot at most
+    assert _count_line(edits[-1]).endswith("52 people answered so far")
+    with bot.deps.sessions() as s:  # one job per slot in which someone new answered
+        jobs = s.query(m.Job).filter_by(kind="health_count").all()
+    assert len(edits) <= len(jobs) <= 2 + 120 // 30 + 1
+    assert {j.status for j in jobs} == {"done"}
+    # the close: the buttons make way for a pointer to the results; no count job is left
+    bot.clock.advance(timedelta(days=1))
+    runner.tick()
+    closed = bot.fake.calls_to("chat.update")[-1]
+    assert "health_rate" not in str(closed.args["blocks"])
+    assert _count_line(closed).startswith(":lock: Closed. 52 people answered")
+    with bot.deps.sessions() as s:
+        assert s.query(m.Job).filter_by(kind="health_count").count() == 0

@@ -235,6 +235,8 @@ def test_closing_leaves_nothing_per_person_in_the_rows_or_the_files(
     with bot_on.deps.sessions() as s:
         assert s.query(m.HealthAnswer).count() == 0
         assert [getattr(r, "answer_key", None) for r in s.query(m.HealthRun)] == [None]
+        # nor the jobs that edited the "N answered" line (each was made by a first answer)
+        assert s.query(m.Job).filter(m.Job.kind == "health_count").count() == 0
         summary = s.query(m.HealthRun).one().summary
     assert set(summary) == {"responders", "min_responses", "shown", "dimensions"}
     haystack = stored_rows(bot_on) + "\n" + "\n".join(log_text(all_logs))

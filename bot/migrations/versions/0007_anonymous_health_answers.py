@@ -1,4 +1,5 @@
-"""health answers anonymous for good: a random key per run, nothing per person after close
+"""health answers anonymous for good: a random key per run, nothing per person after close;
+the live "N answered" count of a run
 
 Revision ID: 0007
 Revises: 0006
@@ -41,6 +42,7 @@ MIN_RESPONSES_FLOOR = 3
 def upgrade() -> None:
     with op.batch_alter_table("health_runs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("answer_key", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("count_shown", sa.Integer(), nullable=True))
 
     conn = op.get_bind()
     runs = sa.table("health_runs", sa.column("id", sa.Integer), sa.column("status", sa.String),
@@ -76,4 +78,5 @@ def downgrade() -> None:
     with op.batch_alter_table("health_answers", schema=None) as batch_op:
         batch_op.alter_column("answered_at", server_default=None)
     with op.batch_alter_table("health_runs", schema=None) as batch_op:
+        batch_op.drop_column("count_shown")
         batch_op.drop_column("answer_key")
