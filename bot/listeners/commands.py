@@ -8,6 +8,7 @@ well inside the 3 seconds a trigger_id lives, guarded so a failure is told to th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from bot.services import health, history
 from bot.services import intake as intake_service
 from bot.views import health as health_views
 from bot.views import help as help_views
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/engagement"
 AckAnswer = Callable[[Deps, CommandText, dict[str, Any]], dict[str, Any]]
@@ -70,9 +73,24 @@ def send_export(deps: Deps, parsed: CommandText, command: dict[str, Any], client
 
 def open_health_setup(deps: Deps, parsed: CommandText, command: dict[str, Any],
                       client: WebClient, body: dict[str, Any]) -> None:
-    client.views_open(trigger_id=command["trigger_id"], view=health_views.setup_modal(
-        health_views.SetupState(team_id=command["team_id"], channel_id=command["channel_id"]),
-        timezone=_user_tz(client, command["user_id"])))
+    """The modal first (a trigger_id lives 3 seconds, so no other Slack call may come
+    before), with UTC chosen; then the creator's own zone, asked of Slack, put in by
+    ``views.update``. Should that fail, the modal stays as opened, UTC still chosen."""
+    state = health_views.SetupState(team_id=command["team_id"],
+                                    channel_id=command["channel_id"])
+    now = deps.clock()
+    opened = client.views_open(trigger_id=command["trigger_id"], view=health_views.setup_modal(
+        state, timezone=health_views.UTC_ZONE, now=now))
+    tz = _user_tz(client, command["user_id"])
+    view = opened.get("view") or {}
+    if tz == health_views.UTC_ZONE or not view.get("id"):
+        return
+    try:  # the hash: never over a view that changed meanwhile
+        client.views_update(view_id=view["id"], hash=view.get("hash"),
+                            view=health_views.setup_modal(state, timezone=tz, now=now))
+    except SlackApiError as exc:
+        log.info("health setup: the creator's time zone was not put in (%s)",
+                 exc.response.get("error"))
 
 
 def change_health(verb: str) -> Work:

@@ -31,11 +31,16 @@ def esc(text: str) -> str:
 _SLACK_ID = re.compile(r"[A-Z0-9]{2,32}")
 
 
+def is_slack_id(text: str) -> bool:
+    """Does ``text`` look like a Slack id (``C0123ABC``, ``U1``, ``T1``)?"""
+    return bool(_SLACK_ID.fullmatch(text or ""))
+
+
 def channel_mention(channel_id: str) -> str:
     """A channel as Slack shows it (``<#C123>``, its name for each reader). An id that is
     not one (a stored or tampered value such as ``C1|x> <!channel``) is shown as escaped
     text, never as markup."""
-    if _SLACK_ID.fullmatch(channel_id or ""):
+    if is_slack_id(channel_id):
         return f"<#{channel_id}>"
     return f"`{esc(channel_id or '?')[:40]}`"
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.views.blocks import actions, button, context, message, option, plain, section
+from bot.views.blocks import (
+    actions,
+    button,
+    context,
+    is_slack_id,
+    message,
+    option,
+    plain,
+    section,
+)
 from bot.views.ids import Action, BlockId, Callback
 from bot.views.metadata import MetadataError
 from triage import questions as Q
@@ -36,7 +48,74 @@ class SetupState(BaseModel):
             raise MetadataError("setup state does not decode") from exc
 
 
-def setup_modal(state: SetupState, *, timezone: str) -> dict[str, Any]:
+# ------------------------------------------------------------------ time zones, from a list
+
+ZONE_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia",
+                "Europe", "Indian", "Pacific")
+GROUP_MAX = 100  # Slack: at most 100 options in an option group (and 100 groups)
+UTC_ZONE = "UTC"
+
+
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    """The IANA zones people live in (Europe/Berlin, America/Argentina/Salta ...), from the
+    system's or the tzdata package's database; not the legacy aliases (US/Eastern, EST)."""
+    return tuple(sorted(name for name in zoneinfo.available_timezones()
+                        if name.split("/")[0] in ZONE_REGIONS))
+
+
+def _offset(name: str, now: datetime) -> str:
+    delta = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
+    minutes = int(delta.total_seconds() // 60) if delta else 0
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
+def zone_option(name: str, now: datetime) -> dict[str, Any]:
+    """``Berlin · UTC+1`` (the offset as of ``now``), its value the IANA name."""
+    if name == UTC_ZONE:
+        return option(name, "UTC (no daylight saving)")
+    place = name.split("/", 1)[-1].replace("_", " ").replace("/", " / ")
+    return option(name, f"{place} · {_offset(name, now)}")
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone_select(initial: str, now: datetime) -> dict[str, Any]:
+    """A select of every zone, grouped by region (a region of more than 100 split in
+    alphabetical parts), with ``initial`` chosen; a valid zone not on the list (an alias
+    Slack gave for someone) is added under "Other"."""
+    initial = initial if _known_zone(initial) else UTC_ZONE
+    names = zone_names()
+    groups: list[dict[str, Any]] = [{"label": plain("Universal", 75),
+                                     "options": [zone_option(UTC_ZONE, now)]}]
+    for region in ZONE_REGIONS:
+        inside = [n for n in names if n.split("/")[0] == region]
+        parts = [inside[i:i + GROUP_MAX] for i in range(0, len(inside), GROUP_MAX)]
+        for part in parts:
+            label = region
+            if len(parts) > 1:
+                first, last = (p.split("/", 1)[1][0] for p in (part[0], part[-1]))
+                label = f"{region} ({first}–{last})"
+            groups.append({"label": plain(label, 75),
+                           "options": [zone_option(n, now) for n in part]})
+    if initial != UTC_ZONE and initial not in names:
+        groups.append({"label": plain("Other", 75), "options": [zone_option(initial, now)]})
+    return {"type": "static_select", "action_id": TZ_BLOCK, "option_groups": groups,
+            "initial_option": zone_option(initial, now)}
+
+
+def setup_modal(state: SetupState, *, timezone: str, now: datetime) -> dict[str, Any]:
+    """The setup modal. ``timezone``: the one chosen at first (the creator's; the listener
+    opens the modal with UTC, then updates it once Slack has said the creator's zone)."""
     def select(block: str, label: str, options: dict[str, str], initial: str) -> dict[str, Any]:
         return {"type": "input", "block_id": block, "label": plain(label),
                 "element": {"type": "static_select", "action_id": block,
@@ -63,9 +142,8 @@ def setup_modal(state: SetupState, *, timezone: str) -> dict[str, Any]:
              "element": {"type": "timepicker", "action_id": TIME_BLOCK,
                          "initial_time": "09:00"}},
             {"type": "input", "block_id": TZ_BLOCK, "label": plain("Time zone"),
-             "element": {"type": "plain_text_input", "action_id": TZ_BLOCK,
-                         "initial_value": timezone, "max_length": 64},
-             "hint": plain("An IANA name, e.g. Europe/Berlin. Defaults to yours.")},
+             "element": zone_select(timezone, now),
+             "hint": plain("Yours, unless you pick another. Type to search the list.")},
             {"type": "input", "block_id": SKIP_BLOCK, "optional": True,
              "label": plain("Weekends"),
              "element": {"type": "checkboxes", "action_id": SKIP_BLOCK, "options": [skip],
@@ -76,21 +154,33 @@ def setup_modal(state: SetupState, *, timezone: str) -> dict[str, Any]:
 
 def parse_setup(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     def get(block: str) -> dict[str, Any]:
-        return (values.get(block) or {}).get(block) or {}
+        outer = values.get(block) if isinstance(values, dict) else None
+        inner = outer.get(block) if isinstance(outer, dict) else None
+        return inner if isinstance(inner, dict) else {}
+
+    def chosen(block: str) -> Any:
+        picked = get(block).get("selected_option")
+        return picked.get("value") if isinstance(picked, dict) else None
 
     errors: dict[str, str] = {}
-    cadence = (get(CADENCE_BLOCK).get("selected_option") or {}).get("value")
+    cadence = chosen(CADENCE_BLOCK)
     if cadence not in Q.HEALTH_CADENCES:
         errors[CADENCE_BLOCK] = f"Allowed: {', '.join(Q.HEALTH_CADENCES)}."
-    day = (get(DAY_BLOCK).get("selected_option") or {}).get("value")
+    day = chosen(DAY_BLOCK)
     if day not in {str(i) for i in range(7)}:
         errors[DAY_BLOCK] = "Pick a day of the week."
-    time = get(TIME_BLOCK).get("selected_time") or ""
-    tz = (get(TZ_BLOCK).get("value") or "").strip()
+    time = get(TIME_BLOCK).get("selected_time")
+    time = time if isinstance(time, str) else ""
+    # picked from the list; a modal opened before the list came (a text field) still works
+    tz = chosen(TZ_BLOCK) or get(TZ_BLOCK).get("value") or ""
+    tz = tz.strip() if isinstance(tz, str) else ""
     channel = get(CHANNEL_BLOCK).get("selected_conversation")
-    if not channel:
+    if not (isinstance(channel, str) and is_slack_id(channel)):
+        channel = None
         errors[CHANNEL_BLOCK] = "Pick the channel to ask."
-    skip = any(o.get("value") == "yes" for o in get(SKIP_BLOCK).get("selected_options") or [])
+    picked = get(SKIP_BLOCK).get("selected_options")
+    skip = isinstance(picked, list) and any(
+        isinstance(o, dict) and o.get("value") == "yes" for o in picked)
     return {"cadence": cadence, "weekday": int(day) if day and day.isdigit() else 0,
             "local_time": time, "timezone": tz, "skip_weekends": skip,
             "channel_id": channel}, errors

@@ -12,20 +12,32 @@ from tests.fakeslack.client import fill
 from tests.support.harness import Bot
 
 
-def setup(bot: Bot, user: str = "U1", channel: str = "C7", **answers: str) -> None:
-    bot.fake.add_user(user, tz="Europe/Berlin")
+def setup_modal(bot: Bot, user: str = "U1", channel: str = "C7", tz: str = "Europe/Berlin"
+                ) -> dict:
+    """/engagement healthcheck: the modal as the creator sees it once it has their zone."""
+    bot.fake.add_user(user, tz=tz)
     bot.slack.command("healthcheck", user_id=user, channel_id=channel)
-    modal = bot.fake.wait_for("views.open")[-1].response["view"]
-    assert modal["callback_id"] == "healthcheck_setup"
+    opened = bot.fake.wait_for("views.open")[-1]
+    assert opened.response["view"]["callback_id"] == "healthcheck_setup"
+    view_id = opened.response["view"]["id"]
+    if tz != "UTC":
+        bot.fake.wait_for("views.update", predicate=lambda c: c.args["view_id"] == view_id)
+    return bot.fake.views[view_id]
+
+
+def zone_of(modal: dict) -> str:
     tz = next(b for b in modal["blocks"] if b.get("block_id") == "hc_tz")
-    assert tz["element"]["initial_value"] == "Europe/Berlin"  # the creator's time zone
-    values = fill(modal, {})
+    return str(tz["element"]["initial_option"]["value"])
+
+
+def setup(bot: Bot, user: str = "U1", channel: str = "C7", **answers: str) -> None:
+    modal = setup_modal(bot, user, channel)
+    assert zone_of(modal) == "Europe/Berlin"  # the creator's time zone
+    values = fill(modal, {"hc_tz": answers["tz"]} if "tz" in answers else {})
     values["hc_time"] = {"hc_time": {"type": "timepicker",
                                      "selected_time": answers.get("time", "09:00")}}
     values["hc_skip_weekends"] = {"hc_skip_weekends": {"type": "checkboxes",
                                                        "selected_options": []}}
-    if "tz" in answers:
-        values["hc_tz"]["hc_tz"]["value"] = answers["tz"]
     resp = bot.slack.view_submission(modal, values, user_id=user)
     return resp
 
@@ -100,6 +112,7 @@ def test_results_stay_hidden_below_the_threshold(bot: Bot) -> None:
     runner.tick()
     for user in ("UA", "UB", "UC", "UD"):  # one short of the default minimum of 5
         rate(bot, user, "clarity", "green" if user == "UA" else "red")
+    bot.fake.wait_for("chat.postEphemeral", count=4)  # stored (each after its ack)
     bot.clock.advance(timedelta(days=1))
     runner.tick()
     summary = bot.fake.wait_for("chat.postMessage",
@@ -439,3 +452,39 @@ def test_the_answered_line_is_edited_at_most_once_per_slot_never_per_click(bot: 
     assert _count_line(closed).startswith(":lock: Closed. 52 people answered")
     with bot.deps.sessions() as s:
         assert s.query(m.Job).filter_by(kind="health_count").count() == 0
+
+
+def test_the_time_zone_is_picked_from_a_list_the_creators_chosen(bot: Bot) -> None:
+    """The modal opens before any other Slack call (a trigger_id lives 3 s), with UTC;
+    then Slack's zone for the creator is put in with views.update. Every IANA zone is on
+    the list, grouped by region within Slack's limits; the list is what is submitted."""
+    modal = setup_modal(bot, tz="America/Argentina/Salta")
+    methods = [c.method for c in bot.fake.calls]
+    assert methods.index("views.open") < methods.index("users.info") < \
+        methods.index("views.update")
+    first = bot.fake.calls_to("views.open")[-1].args["view"]
+    assert zone_of(first) == "UTC"
+    assert zone_of(modal) == "America/Argentina/Salta"
+    element = next(b for b in modal["blocks"] if b.get("block_id") == "hc_tz")["element"]
+    assert element["type"] == "static_select"
+    groups = element["option_groups"]
+    assert len(groups) <= 100 and all(len(g["options"]) <= 100 for g in groups)
+    values = [o["value"] for g in groups for o in g["options"]]
+    assert len(values) == len(set(values)) > 300
+    assert {"UTC", "Europe/Berlin", "Asia/Kolkata", "America/New_York", "Pacific/Auckland"} \
+        <= set(values)
+    assert element["initial_option"] in [o for g in groups for o in g["options"]]
+    assert all(len(o["text"]["text"]) <= 75 for g in groups for o in g["options"])
+    assert "hc_tz" not in str([b for b in modal["blocks"]
+                               if b.get("element", {}).get("type") == "plain_text_input"])
+    values_sent = fill(modal, {})
+    values_sent["hc_time"] = {"hc_time": {"type": "timepicker", "selected_time": "09:00"}}
+    assert bot.slack.view_submission(modal, values_sent).status == 200
+    with bot.deps.sessions() as s:
+        assert s.query(m.HealthCheck).one().timezone == "America/Argentina/Salta"
+
+
+def test_a_creator_in_utc_gets_no_second_call(bot: Bot) -> None:
+    modal = setup_modal(bot, tz="UTC")
+    assert zone_of(modal) == "UTC" and bot.fake.calls_to("views.update") == []
+
