@@ -82,8 +82,10 @@ def _build_deps(settings: Settings) -> Deps:
 
 def start_scheduler(deps: Deps) -> Any:
     from bot.scheduling.runner import SchedulerRunner
+    from bot.services import housekeeping
     from bot.transport.client import make_client
 
+    housekeeping.schedule(deps)  # the daily purge: one job waiting, whoever starts first
     client = make_client(deps.settings.bot_token, deps, wait_on_rate_limit=False)
     runner = SchedulerRunner(deps, client)  # in OAuth mode it picks each team's token
     runner.start()

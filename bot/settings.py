@@ -129,6 +129,17 @@ class Settings(BaseSettings):
         default=timedelta(seconds=30), validation_alias="HEALTH_COUNT_EVERY"
     )
 
+    # Housekeeping (a daily job): how long finished jobs and processed-request keys are
+    # kept, and how long an uninstalled workspace's data stays before it is purged
+    keep_finished_jobs: Annotated[timedelta, NoDecode] = Field(
+        default=timedelta(days=30), validation_alias="ENGAGEMENT_KEEP_FINISHED_JOBS")
+    keep_failed_jobs: Annotated[timedelta, NoDecode] = Field(
+        default=timedelta(days=90), validation_alias="ENGAGEMENT_KEEP_FAILED_JOBS")
+    keep_request_keys: Annotated[timedelta, NoDecode] = Field(
+        default=timedelta(days=7), validation_alias="ENGAGEMENT_KEEP_REQUEST_KEYS")
+    purge_uninstalled_after: Annotated[timedelta, NoDecode] = Field(
+        default=timedelta(days=30), validation_alias="ENGAGEMENT_PURGE_UNINSTALLED_AFTER")
+
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
     # Prometheus: the web side serves /metrics on its own port; a worker (scheduler)
@@ -148,7 +159,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("nudge_after", "miss_after", "health_window", "health_count_every",
-                     "job_lease", "leader_lease", mode="before")
+                     "job_lease", "leader_lease", "keep_finished_jobs", "keep_failed_jobs",
+                     "keep_request_keys", "purge_uninstalled_after", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         if isinstance(value, str):
@@ -168,6 +180,15 @@ class Settings(BaseSettings):
     def _count_every(cls, value: timedelta) -> timedelta:
         if value < timedelta(seconds=5):
             raise ValueError("HEALTH_COUNT_EVERY: at least 5s (Slack limits message edits)")
+        return value
+
+    @field_validator("keep_finished_jobs", "keep_failed_jobs", "keep_request_keys",
+                     "purge_uninstalled_after")
+    @classmethod
+    def _retention(cls, value: timedelta) -> timedelta:
+        # a request key kept less than an hour could let a retry of Slack's through twice
+        if value < timedelta(hours=1):
+            raise ValueError("a retention of at least 1h")
         return value
 
     @field_validator("slack_api_url")

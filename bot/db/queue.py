@@ -451,12 +451,14 @@ def reschedule(session: Session, job_id: int, due_at: datetime, *,
     return _rowcount(result) == 1
 
 
-def purge_finished(session: Session, *, before: datetime) -> int:
-    """Housekeeping: delete done and cancelled jobs last touched before ``before``. Failed
-    jobs stay for someone to look at. Their idempotency keys go with them, so only purge
-    well after anything could schedule the same key again."""
-    result = session.execute(delete(Job).where(Job.status.in_((DONE, CANCELLED)),
-                                               Job.updated_at < before)
+def purge_finished(session: Session, *, before: datetime,
+                   statuses: Iterable[str] = (DONE, CANCELLED)) -> int:
+    """Housekeeping: delete done and cancelled jobs last touched before ``before`` (failed
+    ones too when ``statuses`` names them; the default leaves them for someone to look
+    at). Their idempotency keys go with them, so only purge well after anything could
+    schedule the same key again."""
+    wanted = [s for s in statuses if s in (DONE, CANCELLED, FAILED)]  # never a live job
+    result = session.execute(delete(Job).where(Job.status.in_(wanted), Job.updated_at < before)
                              .execution_options(synchronize_session=False))
     return _rowcount(result)
 

@@ -73,6 +73,7 @@ class JobKind(StrEnum):
     ASSESSMENT_POST = "assessment_post"  # post a verdict (parent and thread)
     CHECKIN_REPORT = "checkin_report"  # post a check-in's comparison, edit the parent
     HEALTH_COUNT = "health_count"  # edit a run's "N answered" line (one per run and slot)
+    HOUSEKEEPING = "housekeeping"  # daily: purge what is kept only for a while (no team)
 
 
 # the kinds that belong to one check-in (its ref_id is the check-in's id)

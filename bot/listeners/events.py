@@ -43,11 +43,17 @@ def channel_unarchived(ack: Ack, body: dict[str, Any], event: dict[str, Any],
 
 
 def uninstalled(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """``app_uninstalled``, or ``tokens_revoked``: the workspace's schedules stop; when the
+    bot itself is gone (not only some user's token), its data is purged after
+    ``ENGAGEMENT_PURGE_UNINSTALLED_AFTER`` unless it reinstalls first."""
     ack()
     if _first_time(context, body):
         deps = deps_of(context)
-        workspaces.stop_team(deps, body["team_id"], reason=body["event"]["type"],
-                             now=deps.clock())
+        event = body.get("event") or {}
+        gone = event.get("type") == "app_uninstalled" or bool(
+            (event.get("tokens") or {}).get("bot"))
+        workspaces.stop_team(deps, body["team_id"], reason=str(event.get("type")),
+                             now=deps.clock(), uninstalled=gone)
 
 
 def register(app: App) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.db.states import JobKind
 from bot.jobs.context import GiveUp, Handler, Prefetch
-from bot.services import assessments, checkin_jobs, followups, health_jobs
+from bot.services import assessments, checkin_jobs, followups, health_jobs, housekeeping
 
 HANDLERS: dict[str, Handler] = {
     JobKind.CHECKIN_POST: checkin_jobs.post,
@@ -17,6 +17,7 @@ HANDLERS: dict[str, Handler] = {
     JobKind.ASSESSMENT_POST: assessments.post_job,
     JobKind.CHECKIN_REPORT: followups.report_job,
     JobKind.HEALTH_COUNT: health_jobs.update_count,
+    JobKind.HOUSEKEEPING: housekeeping.run,
 }
 
 # loaded for a whole claimed batch in one query per kind

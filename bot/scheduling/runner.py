@@ -353,8 +353,9 @@ class SchedulerRunner:
         queue.defer_many(session, deferred, self.worker_id, now=now)
 
     def client_for(self, team_id: str) -> WebClient:
-        """The shared client (single workspace), or one with the team's installed token."""
-        if self.deps.installation_store is None:
+        """The shared client (single workspace), or one with the team's installed token. A
+        job of no workspace (``team_id`` "", housekeeping) gets the shared client."""
+        if self.deps.installation_store is None or not team_id:
             return self.client
         from bot.services import workspaces
 

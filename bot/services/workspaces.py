@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import select
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select, update
 
 from bot.db import models as m
 from bot.db import queue
@@ -19,6 +20,8 @@ from bot.services.slack_io import channel_problem, dm
 
 log = logging.getLogger(__name__)
 
+# what Slack answers a token of an app that is no longer installed
+GONE = ("invalid_auth", "token_revoked", "account_inactive", "not_authed", "not_installed")
 _SEEN_MAX = 100_000
 _seen: set[tuple[str, str | None]] = set()  # (team, enterprise) recorded by this process
 _seen_lock = threading.Lock()
@@ -130,14 +133,24 @@ def channel_available(deps: Deps, team_id: str, channel_id: str) -> None:
             rearm(session, team_id, row.id, now=now)  # the check-in whose post failed
 
 
-def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
-    """The workspace uninstalled us or revoked the token: stop everything it had scheduled."""
+def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime,
+              uninstalled: bool = False) -> None:
+    """The workspace uninstalled us or revoked the token: stop everything it had scheduled.
+    ``uninstalled`` (Slack said so: ``app_uninstalled``, or ``tokens_revoked`` naming the
+    bot's token) also starts the clock on purging its data
+    (``ENGAGEMENT_PURGE_UNINSTALLED_AFTER``, ``bot.services.housekeeping``); a reinstall
+    before then stops it (``installed``)."""
     with deps.sessions.begin() as session:
         queue.cancel(session, team_id=team_id, now=now)
         for row in session.scalars(select(m.Assessment).where(
                 m.Assessment.team_id == team_id,
                 m.Assessment.followups_status != FollowupsStatus.STOPPED)):
             row.followups_status = FollowupsStatus.STOPPED
+        if uninstalled:
+            stmt = queue._insert(session, m.Workspace).values(
+                team_id=team_id, uninstalled_at=now, updated_at=now)
+            session.execute(stmt.on_conflict_do_update(
+                index_elements=["team_id"], set_={"uninstalled_at": now, "updated_at": now}))
     store = deps.installation_store
     if store is not None and reason in ("app_uninstalled", "tokens_revoked", "token_revoked",
                                         "not_installed", "account_inactive", "invalid_auth"):
@@ -145,6 +158,41 @@ def stop_team(deps: Deps, team_id: str, *, reason: str, now: datetime) -> None:
         # does not remove it)
         store.delete_all(enterprise_id=enterprise_of(deps, team_id), team_id=team_id)
     log.warning("team %s: follow-ups stopped (%s)", team_id, reason)
+
+
+def uninstalled_before(deps: Deps, before: datetime) -> list[str]:
+    """Workspaces uninstalled before ``before`` (and not reinstalled since)."""
+    with deps.sessions() as session:
+        return list(session.scalars(select(m.Workspace.team_id).where(
+            m.Workspace.uninstalled_at.is_not(None), m.Workspace.uninstalled_at < before)
+            .order_by(m.Workspace.team_id)))
+
+
+def still_installed(deps: Deps, client: WebClient | None, team_id: str) -> bool | None:
+    """Is the app installed in ``team_id`` now? True, False, or None when that cannot be
+    told (Slack did not answer). Multi-workspace: the workspace's own install or its org's.
+    One workspace: ``auth.test`` with the configured token names this team (a reinstall
+    that kept the token, or the operator put in the new one)."""
+    if deps.installation_store is not None:
+        return find_bot(deps, team_id, enterprise_of(deps, team_id)) is not None
+    if client is None or not client.token:
+        return False
+    try:
+        return bool(client.auth_test().get("team_id") == team_id)
+    except SlackApiError as exc:
+        if exc.response.get("error") in GONE:
+            return False
+        return None
+    except OSError:
+        return None
+
+
+def reinstalled(deps: Deps, team_id: str) -> None:
+    """Found installed after all: its data stays."""
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        session.execute(update(m.Workspace).where(m.Workspace.team_id == team_id)
+                        .values(uninstalled_at=None, updated_at=now))
 
 
 def _checkin_ids(session: Any, assessment_id: int) -> list[int]:

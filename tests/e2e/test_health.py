@@ -16,8 +16,9 @@ def setup_modal(bot: Bot, user: str = "U1", channel: str = "C7", tz: str = "Euro
                 ) -> dict:
     """/engagement healthcheck: the modal as the creator sees it once it has their zone."""
     bot.fake.add_user(user, tz=tz)
+    before = len(bot.fake.calls_to("views.open"))
     bot.slack.command("healthcheck", user_id=user, channel_id=channel)
-    opened = bot.fake.wait_for("views.open")[-1]
+    opened = bot.fake.wait_for("views.open", count=before + 1)[-1]
     assert opened.response["view"]["callback_id"] == "healthcheck_setup"
     view_id = opened.response["view"]["id"]
     if tz != "UTC":

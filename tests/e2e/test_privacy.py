@@ -27,9 +27,7 @@ from sqlalchemy import inspect, text
 
 from bot.db import models as m
 from tests.fakeslack.client import fill
-from tests.fakeslack.server import FakeSlack
-from tests.support.harness import SECRET, TOKEN, Bot, start_bot
-from tests.support.postgres import KINDS
+from tests.support.harness import SECRET, TOKEN, Bot
 
 # what an operator might have configured: the old health key (no longer read) and the
 # token encryption key, besides the signing secret and the bot token
@@ -41,18 +39,6 @@ CREATOR, CHANNEL = "UCREATOR01", "C7"
 MEMBERS = {f"UMEMBER{i:02d}": rating for i, rating in
            enumerate(["green", "green", "yellow", "red", "red", "green", "yellow"], 1)}
 DIMENSIONS = ("clarity", "answers", "decisions", "focus", "capacity")
-
-
-@pytest.fixture(params=KINDS)
-def bot_on(request: pytest.FixtureRequest, fake_slack: FakeSlack, tmp_path: Path
-           ) -> Iterator[Bot]:
-    """The bot on a fresh database of each kind, with every secret above configured."""
-    url = (f"sqlite:///{tmp_path}/bot.db" if request.param == "sqlite"
-           else request.getfixturevalue("pg_cluster").fresh_database())
-    running = start_bot(fake_slack, url, ENGAGEMENT_SECRET_KEY=OLD_SECRET_KEY,
-                        ENGAGEMENT_ENCRYPTION_KEY=FERNET_KEY)
-    yield running
-    running.server.stop()
 
 
 @pytest.fixture
@@ -196,25 +182,32 @@ def candidate_hashes(keys: set[bytes], run_ids: list[int], people: list[str]) ->
 RATING_WORDS = re.compile(r"health_rate|\b(green|yellow|red)\b", re.IGNORECASE)
 
 
+SECRETS_SET = pytest.mark.settings(ENGAGEMENT_SECRET_KEY=OLD_SECRET_KEY,
+                                   ENGAGEMENT_ENCRYPTION_KEY=FERNET_KEY)
+
+
+@SECRETS_SET
 def test_no_hash_of_any_member_under_any_key_is_stored_or_logged(
-        bot_on: Bot, all_logs: pytest.LogCaptureFixture) -> None:
+        db_bot: Bot, all_logs: pytest.LogCaptureFixture) -> None:
     """Every member id, hashed with every key to hand (each configured secret, the old
     fallbacks, every token-like string stored or logged), found nowhere."""
-    run_a_health_check(bot_on)
-    haystack = stored_rows(bot_on) + "\n" + "\n".join(log_text(all_logs))
+    assert db_bot.deps.settings.encryption_keys == FERNET_KEY  # configured, as listed
+    run_a_health_check(db_bot)
+    haystack = stored_rows(db_bot) + "\n" + "\n".join(log_text(all_logs))
     keys = candidate_keys(haystack)
-    with bot_on.deps.sessions() as s:
+    with db_bot.deps.sessions() as s:
         run_ids = [r.id for r in s.query(m.HealthRun)]
     found = {h for h in candidate_hashes(keys, run_ids, [CREATOR, *MEMBERS])
              if h in haystack}
     assert found == set(), f"{len(found)} author hash(es) recoverable with {len(keys)} keys"
 
 
+@SECRETS_SET
 def test_no_log_line_names_a_member_next_to_a_rating(
-        bot_on: Bot, all_logs: pytest.LogCaptureFixture) -> None:
+        db_bot: Bot, all_logs: pytest.LogCaptureFixture) -> None:
     """The request log says a rating happened (team, latency, status), not who or which
     colour; no other line names a member with a rating either."""
-    run_a_health_check(bot_on)
+    run_a_health_check(db_bot)
     logs = log_text(all_logs)
     for line in logs:
         if any(person in line for person in (CREATOR, *MEMBERS)):
@@ -226,24 +219,25 @@ def test_no_log_line_names_a_member_next_to_a_rating(
                      "ms": r["ms"], "status": 200} for r in ratings)
 
 
+@SECRETS_SET
 def test_closing_leaves_nothing_per_person_in_the_rows_or_the_files(
-        bot_on: Bot, all_logs: pytest.LogCaptureFixture) -> None:
+        db_bot: Bot, all_logs: pytest.LogCaptureFixture) -> None:
     """No answer rows, no key, no time of an answer; and what the test saw while the run
     was open (its key, the stored hashes) is in no row, no log line and none of the
     database's own files (SQLite's file and WAL; PostgreSQL's table and index files)."""
-    seen_open = run_a_health_check(bot_on)
-    with bot_on.deps.sessions() as s:
+    seen_open = run_a_health_check(db_bot)
+    with db_bot.deps.sessions() as s:
         assert s.query(m.HealthAnswer).count() == 0
         assert [getattr(r, "answer_key", None) for r in s.query(m.HealthRun)] == [None]
         # nor the jobs that edited the "N answered" line (each was made by a first answer)
         assert s.query(m.Job).filter(m.Job.kind == "health_count").count() == 0
         summary = s.query(m.HealthRun).one().summary
     assert set(summary) == {"responders", "min_responses", "shown", "dimensions"}
-    haystack = stored_rows(bot_on) + "\n" + "\n".join(log_text(all_logs))
-    files = database_files(bot_on)
+    haystack = stored_rows(db_bot) + "\n" + "\n".join(log_text(all_logs))
+    files = database_files(db_bot)
     assert seen_open["key"] and len(seen_open["hashes"]) == len(MEMBERS) + 1
     for secret in [seen_open["key"], *seen_open["hashes"]]:
         assert secret not in haystack
         assert secret.encode() not in files
-    if bot_on.deps.sessions.kw["bind"].dialect.name == "sqlite":
+    if db_bot.deps.sessions.kw["bind"].dialect.name == "sqlite":
         assert files  # (on PostgreSQL only when this process may read the cluster's files)

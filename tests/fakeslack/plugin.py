@@ -11,6 +11,7 @@ from tests.fakeslack.server import FakeSlack
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "allow_schema_errors: the test sends invalid blocks")
+    config.addinivalue_line("markers", "settings(**values): settings of the db_bot fixture")
 
 
 @pytest.fixture

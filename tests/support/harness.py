@@ -19,6 +19,7 @@ from bot.transport.web import make_front
 from bot.transport.workers import ThreadedServer
 from tests.fakeslack.client import SlackSender, fill
 from tests.fakeslack.server import FakeSlack
+from tests.support.postgres import KINDS
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -97,5 +98,18 @@ def start_bot(fake: FakeSlack, db_url: str, **overrides: Any) -> Bot:
 @pytest.fixture
 def bot(fake_slack: FakeSlack, tmp_path: Any) -> Iterator[Bot]:
     running = start_bot(fake_slack, f"sqlite:///{tmp_path}/bot.db")
+    yield running
+    running.server.stop()
+
+
+@pytest.fixture(params=KINDS)
+def db_bot(request: pytest.FixtureRequest, fake_slack: FakeSlack, tmp_path: Any
+           ) -> Iterator[Bot]:
+    """The bot on a fresh database of each kind (SQLite, PostgreSQL). A test may set more
+    settings with ``@pytest.mark.settings(NAME=value, ...)``."""
+    url = (f"sqlite:///{tmp_path}/bot.db" if request.param == "sqlite"
+           else request.getfixturevalue("pg_cluster").fresh_database())
+    marker = request.node.get_closest_marker("settings")
+    running = start_bot(fake_slack, url, **(marker.kwargs if marker else {}))
     yield running
     running.server.stop()
