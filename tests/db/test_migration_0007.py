@@ -1,4 +1,4 @@
-"""Migration 0006 on data stored before it: the answers of closed runs (hashed with a
+"""Migration 0007 on data stored before it: the answers of closed runs (hashed with a
 secret the operator still has) are deleted, an open run's answers are re-keyed with a key
 of its own (one person stays one responder), and checks set below 3 are raised to 3."""
 
@@ -23,7 +23,7 @@ def old_hash(run_id: int, user: str) -> str:
 
 
 def test_old_answers_are_forgotten_or_rekeyed(empty_db_url: str) -> None:
-    migrate.upgrade(empty_db_url, "0005")
+    migrate.upgrade(empty_db_url, "0006")
     engine = make_engine(empty_db_url)
     try:
         with engine.begin() as conn:
