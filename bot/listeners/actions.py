@@ -142,5 +142,7 @@ ROUTES: dict[Action, Callable[..., None]] = {
 def register(app: App) -> None:
     for action_id, work in ROUTES.items():
         app.action(action_id.value)(after_ack(work))
+    # a rating is idempotent (the same click again replaces the answer with itself), and
+    # its click is never recorded: a replay key would name who chose which colour
     app.action(re.compile(rf"^{Action.HEALTH_RATE.value}_(green|yellow|red)$"))(
-        after_ack(health_rate))
+        after_ack(health_rate, remember=False))

@@ -103,14 +103,16 @@ def first_click(deps: Deps, body: dict[str, Any]) -> bool:
         return queue.remember_once(session, key[:200], str(team), now=deps.clock())
 
 
-def after_ack(work: Callable[..., Any]) -> Callable[..., None]:
+def after_ack(work: Callable[..., Any], *, remember: bool = True) -> Callable[..., None]:
     """A Bolt listener that acks, then runs ``work`` after the ack. ``work`` is a
     module-level function taking ``deps``, ``body`` and ``client``, and any of ``action``,
-    ``event``, ``view``, ``context``."""
+    ``event``, ``view``, ``context``. ``remember=False``: the click is not recorded
+    (``first_click``), for work that is idempotent by itself and whose click must leave
+    no trace (a health-check rating: the key would name who chose which colour)."""
     wanted = [name for name in PASSED if name in inspect.signature(work).parameters]
 
     def once(*, deps: Deps, body: dict[str, Any], **kwargs: Any) -> Any:
-        if not first_click(deps, body):
+        if remember and not first_click(deps, body):
             return None  # the same signed click again (a replay): it had its effect
         return work(deps=deps, body=body, **kwargs)
 

@@ -222,9 +222,10 @@ def test_no_log_line_names_a_member_next_to_a_rating(
 @SECRETS_SET
 def test_closing_leaves_nothing_per_person_in_the_rows_or_the_files(
         db_bot: Bot, all_logs: pytest.LogCaptureFixture) -> None:
-    """No answer rows, no key, no time of an answer; and what the test saw while the run
-    was open (its key, the stored hashes) is in no row, no log line and none of the
-    database's own files (SQLite's file and WAL; PostgreSQL's table and index files)."""
+    """No answer rows, no key, no time of an answer, no member in any row; and what the
+    test saw while the run was open (its key, the stored hashes) is in no row, no log line
+    and none of the database's own files (SQLite's file and WAL; PostgreSQL's table and
+    index files)."""
     seen_open = run_a_health_check(db_bot)
     with db_bot.deps.sessions() as s:
         assert s.query(m.HealthAnswer).count() == 0
@@ -233,7 +234,15 @@ def test_closing_leaves_nothing_per_person_in_the_rows_or_the_files(
         assert s.query(m.Job).filter(m.Job.kind == "health_count").count() == 0
         summary = s.query(m.HealthRun).one().summary
     assert set(summary) == {"responders", "min_responses", "shown", "dimensions"}
-    haystack = stored_rows(db_bot) + "\n" + "\n".join(log_text(all_logs))
+    rows = stored_rows(db_bot)
+    # someone who only answered is in no row at all (not even a request key); the creator
+    # is (the check is theirs), never next to a rating
+    for member in MEMBERS:
+        assert member not in rows, [r for r in rows.splitlines() if member in r][:3]
+    for row in rows.splitlines():
+        if CREATOR in row:
+            assert not RATING_WORDS.search(row), row
+    haystack = rows + "\n" + "\n".join(log_text(all_logs))
     files = database_files(db_bot)
     assert seen_open["key"] and len(seen_open["hashes"]) == len(MEMBERS) + 1
     for secret in [seen_open["key"], *seen_open["hashes"]]:
