@@ -126,26 +126,26 @@ def stored_rows(bot: Bot) -> str:
     return "\n".join(out)
 
 
-def database_files(bot: Bot) -> bytes:
-    """The database's own files: SQLite's file and its write-ahead log; PostgreSQL's
-    files of the health tables and their indexes, when this process may read them."""
+def database_files(bot: Bot) -> dict[str, bytes]:
+    """The database's own files, by name: SQLite's file and its write-ahead log;
+    PostgreSQL's files of the health tables and their indexes, when this process may read
+    them."""
     engine = bot.deps.sessions.kw["bind"]
     if engine.dialect.name == "sqlite":
         path = Path(str(engine.url.database))
-        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal"))
-                        if p.exists())
+        return {p.name: p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()}
     with engine.connect() as conn:
         conn.exec_driver_sql("CHECKPOINT")
         datadir = conn.exec_driver_sql("SHOW data_directory").scalar_one()
         relations = conn.execute(text(
-            "SELECT pg_relation_filepath(c.oid) FROM pg_class c WHERE c.relname LIKE :name "
-            "AND c.relkind IN ('r', 'i', 't')"), {"name": "%health%"}).scalars().all()
-    blobs = []
-    for rel in relations:
+            "SELECT c.relname, pg_relation_filepath(c.oid) FROM pg_class c WHERE c.relname "
+            "LIKE :name AND c.relkind IN ('r', 'i', 't')"), {"name": "%health%"}).all()
+    files = {}
+    for name, rel in relations:
         path = Path(datadir) / str(rel)
         if path.exists() and os.access(path, os.R_OK):
-            blobs.append(path.read_bytes())
-    return b"".join(blobs)
+            files[name] = path.read_bytes()
+    return files
 
 
 def log_text(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -245,8 +245,10 @@ def test_closing_leaves_nothing_per_person_in_the_rows_or_the_files(
     haystack = rows + "\n" + "\n".join(log_text(all_logs))
     files = database_files(db_bot)
     assert seen_open["key"] and len(seen_open["hashes"]) == len(MEMBERS) + 1
-    for secret in [seen_open["key"], *seen_open["hashes"]]:
-        assert secret not in haystack
-        assert secret.encode() not in files
+    for what, secret in [("the run key", seen_open["key"]),
+                         *(("an answer hash", h) for h in seen_open["hashes"])]:
+        assert secret not in haystack, what
+        left = [name for name, blob in files.items() if secret.encode() in blob]
+        assert left == [], f"{what} is left in {left}"
     if db_bot.deps.sessions.kw["bind"].dialect.name == "sqlite":
         assert files  # (on PostgreSQL only when this process may read the cluster's files)
