@@ -71,11 +71,25 @@ def retake(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: Web
                                answers=row.answers if mine else None)
 
 
-def show_matrix(deps: Deps, body: dict[str, Any], action: dict[str, Any],
-                client: WebClient) -> None:
+def show_details(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                 client: WebClient) -> None:
+    """*Details* on the verdict (its parent or its thread): the modal, on its first page."""
     row = _assessment(deps, body, action)
     client.views_open(trigger_id=body["trigger_id"],
-                      view=rec_views.matrix_modal(assessments.verdict_of(row)))
+                      view=rec_views.details_modal(assessments.verdict_of(row), row.id))
+
+
+DETAILS_PAGES = {action: n for n, (action, _label) in enumerate(rec_views.PAGES)}
+
+
+def details_page(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                 client: WebClient) -> None:
+    """A page button inside the Details modal: the same modal, on that page."""
+    row = _assessment(deps, body, action)
+    view = body.get("view") or {}
+    page = DETAILS_PAGES[Action(action["action_id"])]
+    client.views_update(view_id=view.get("id"), hash=view.get("hash"),
+                        view=rec_views.details_modal(assessments.verdict_of(row), row.id, page))
 
 
 def retry_post(deps: Deps, body: dict[str, Any], action: dict[str, Any],
@@ -130,7 +144,10 @@ ROUTES: dict[Action, Callable[..., None]] = {
     Action.INTAKE_BACK: intake_back,
     Action.START_INTAKE: start_intake,
     Action.RETAKE: retake,
-    Action.SHOW_MATRIX: show_matrix,
+    Action.SHOW_MATRIX: show_details,
+    Action.DETAILS_WHY: details_page,
+    Action.DETAILS_MATRIX: details_page,
+    Action.DETAILS_RISKS: details_page,
     Action.RETRY_POST: retry_post,
     Action.OPEN_CHECKIN: open_checkin,
     Action.SNOOZE_DAY: snooze_day,

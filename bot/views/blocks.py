@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
@@ -15,6 +16,27 @@ HEADER_MAX = 150
 TITLE_MAX = 24
 LABEL_MAX = 2000
 FALLBACK_MAX = 3000
+
+
+_MENTION = re.compile(r"<[@#!][^>]*>")
+_EMOJI = re.compile(r":[a-z0-9_+\-]+:")
+
+
+def words(text: str) -> int:
+    """Words a reader sees in ``text`` (a mention counts as one, an emoji as none)."""
+    text = _EMOJI.sub(" ", _MENTION.sub(" name ", text))
+    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+
+def shown_words(payload: dict[str, Any]) -> int:
+    """The words a message's blocks show: texts, fields, context elements, button labels."""
+    total = 0
+    for block in payload.get("blocks") or []:
+        texts = [block.get("text") or {}, *(block.get("fields") or [])]
+        for el in block.get("elements") or []:
+            texts.append(el.get("text") if el.get("type") == "button" else el)
+        total += sum(words(t.get("text", "")) for t in texts if isinstance(t, dict))
+    return total
 
 
 def clip(text: str, limit: int) -> str:

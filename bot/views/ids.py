@@ -26,7 +26,10 @@ class Action(StrEnum):
     INTAKE_CADENCE_CUSTOM = "checkin_cadence_custom"
     RETAKE = "assessment_retake"
     RETRY_POST = "assessment_retry_post"
-    SHOW_MATRIX = "assessment_show_matrix"
+    SHOW_MATRIX = "assessment_show_matrix"  # the *Details* button (it once showed the matrix)
+    DETAILS_WHY = "assessment_details_why"  # the Details modal's pages; value: assessment id
+    DETAILS_MATRIX = "assessment_details_matrix"
+    DETAILS_RISKS = "assessment_details_risks"
     START_INTAKE = "start_intake"
     OPEN_CHECKIN = "checkin_open"
     SNOOZE_DAY = "followups_snooze_day"

@@ -6,7 +6,20 @@ from typing import Any
 
 from bot.views.ids import Action
 from bot.views.metadata import flatten
+from bot.views.recommendation import thread_replies
+from tests.support import scenarios
 from tests.support.harness import Bot
+from triage import assess, parse_intake
+
+
+def verdict_posts(answers: dict[str, Any] | None = None) -> int:
+    """How many messages a verdict posts: the parent and its thread replies (at most two).
+    The canonical scenarios each post the parent and two replies."""
+    verdict = assess(parse_intake(answers or scenarios.answers()))
+    return 1 + len(thread_replies(verdict, 0))
+
+
+VERDICT_POSTS = verdict_posts()
 
 
 def answers_by_step(answers: dict[str, Any], channel: str = "C1") -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import yaml
 
 from bot.db import models as m
-from tests.e2e.flow import run_intake
+from tests.e2e.flow import VERDICT_POSTS, run_intake
 from tests.fakeslack.client import fill
 from tests.support import scenarios
 from tests.support.harness import Bot
@@ -20,7 +20,7 @@ def posted(bot: Bot, answers: dict | None = None, channel: str = "C1") -> str:
     data = answers or yaml.safe_load(SCENARIO.read_text())
     data.pop("expect", None)
     run_intake(bot, data, channel=channel)
-    parent = bot.fake.wait_for("chat.postMessage", count=6)[0]
+    parent = bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)[0]
     bot.fake.wait_for("views.update")
     return str(parent.response["ts"])
 

@@ -13,7 +13,7 @@ import yaml
 from bot.db import models as m
 from bot.views import notices
 from bot.views.ids import Action, BlockId
-from tests.e2e.flow import run_intake
+from tests.e2e.flow import VERDICT_POSTS, run_intake
 from tests.e2e.test_checkins import checkin_posts
 from tests.e2e.test_health import run_posts
 from tests.e2e.test_health import setup as set_up_health_check
@@ -33,7 +33,7 @@ def posted(bot: Bot, user: str = "U1", engagement: str | None = None) -> None:
     if engagement is not None:
         data["engagement"] = engagement
     run_intake(bot, data, user=user)
-    bot.fake.wait_for("chat.postMessage", count=6)
+    bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)
     bot.fake.wait_for("views.update")
 
 
