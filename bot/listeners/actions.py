@@ -52,6 +52,13 @@ def intake_back(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=previous)
 
 
+def intake_cadence(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
+    """The check-in choice on the first step changed: show or hide the custom-times box."""
+    view = body["view"]
+    client.views_update(view_id=view["id"], hash=view.get("hash"),
+                        view=intake_service.redraw(deps, view))
+
+
 def start_intake(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
     intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
                                team_id=body["team"]["id"], user_id=body["user"]["id"],
@@ -142,6 +149,7 @@ def health_rate(deps: Deps, body: dict[str, Any], action: dict[str, Any],
 
 ROUTES: dict[Action, Callable[..., None]] = {
     Action.INTAKE_BACK: intake_back,
+    Action.INTAKE_CADENCE: intake_cadence,
     Action.START_INTAKE: start_intake,
     Action.RETAKE: retake,
     Action.SHOW_MATRIX: show_details,

@@ -25,10 +25,13 @@ VERDICT_POSTS = verdict_posts()
 def answers_by_step(answers: dict[str, Any], channel: str = "C1") -> list[dict[str, Any]]:
     flat = flatten(answers)
     step0 = {k: flat[k] for k in ("engagement", "stated_need", "slowdown", "duration",
-                                  "strategic_importance") if k in flat}
+                                  "strategic_importance", "requirements", "teams")
+             if k in flat}
     step0[Action.INTAKE_POST_CHANNEL.value] = channel
     pick = [{k: v for k, v in flat.items() if k.startswith(prefix)}
             for prefix in ("signals.", "symptoms.", "priorities.")]
+    if "vendors_in_use" in flat:
+        pick[1]["vendors_in_use"] = flat["vendors_in_use"]
     if "notes" in flat:
         pick[2]["notes"] = flat["notes"]
     return [step0, *pick]

@@ -74,7 +74,42 @@ def test_option_outside_the_allowed_values_is_refused(bot: Bot) -> None:
     step0 = answers_by_step(answers)[0] | {"duration": "forever"}
     body = bot.slack.view_submission(view, fill(view, step0)).json()
     assert body["response_action"] == "errors"
-    assert "long_term" in body["errors"]["duration"]
+    assert "Long term (over 6 months)" in body["errors"]["duration"]
+    assert "long_term" not in body["errors"]["duration"]  # words, never the spec's ids
+
+
+def test_context_answers_travel_through_the_modal(bot: Bot) -> None:
+    """The optional context answers are asked on the existing pages and stored."""
+    answers, _ = scenario(scenarios.OWN_DIR / "many_teams_many_agencies.yaml")
+    assert {"teams", "vendors_in_use"} <= set(answers)
+    run_intake(bot, answers)
+    bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)
+    from bot.db import models as m
+
+    with bot.deps.sessions() as s:
+        stored = s.query(m.Assessment).one().answers
+    for key in ("teams", "vendors_in_use", "requirements"):
+        assert stored.get(key) == answers.get(key)
+
+
+def test_my_own_times_shows_its_box(bot: Bot) -> None:
+    """Picking "My own times" redraws the first page with the box for them, keeping what
+    was typed; the times then decide the check-ins."""
+    answers, _ = scenario(SCENARIOS[0])
+    bot.slack.command("")
+    bot.fake.wait_for("views.open")
+    view = bot.last_view()
+    assert "checkin_cadence_custom" not in str(view["blocks"])
+    step0 = answers_by_step(answers)[0] | {"checkin_cadence": "custom"}
+    bot.slack.block_action("checkin_cadence", block_id="checkin_cadence", view=view,
+                           values=fill(view, step0))
+    bot.fake.wait_for("views.update")
+    redrawn = bot.fake.views[view["id"]]
+    assert "checkin_cadence_custom" in str(redrawn["blocks"])
+    assert "Subscription billing rebuild" in str(redrawn)  # typed before the redraw
+    resp = bot.submit(redrawn, step0 | {"checkin_cadence_custom": "3d"})
+    assert resp.json()["response_action"] == "update"
+    assert "Step 2 of 4" in str(bot.fake.views[view["id"]]["blocks"][0])
 
 
 def test_back_keeps_answers(bot: Bot) -> None:
