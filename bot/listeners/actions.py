@@ -66,6 +66,8 @@ def start_intake(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
 
 
 def retake(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    """The questionnaire again, filled in with the answers last given (a check-in's) for
+    the owner or an admin; blank for anyone else."""
     row = _assessment(deps, body, action)
     channel = (body.get("channel") or {}).get("id") or row.channel_id
     user = body["user"]["id"]
@@ -75,7 +77,8 @@ def retake(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: Web
     intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
                                team_id=body["team"]["id"], user_id=user, channel_id=channel,
                                engagement=row.engagement if mine else "",
-                               answers=row.answers if mine else None)
+                               answers=followups.answers_to_retake(deps, row.id) if mine
+                               else None)
 
 
 def show_details(deps: Deps, body: dict[str, Any], action: dict[str, Any],

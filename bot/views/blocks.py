@@ -108,3 +108,14 @@ def actions(block_id: str, *elements: dict[str, Any]) -> Block:
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message payload: blocks plus the plain-text fallback Slack shows in notifications."""
     return {"text": clip(text, FALLBACK_MAX), "blocks": blocks}
+
+
+CONFIRM_TEXT_MAX = 300
+
+
+def confirm(title: str, text: str, yes: str, no: str) -> dict[str, Any]:
+    """A Block Kit confirm dialog (Slack asks before sending the click), styled for
+    something that cannot be undone."""
+    return {"title": plain(title, 100), "text": dict(mrkdwn(text),
+                                                     text=clip(text, CONFIRM_TEXT_MAX)),
+            "confirm": plain(yes, 30), "deny": plain(no, 30), "style": "danger"}

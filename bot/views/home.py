@@ -28,12 +28,11 @@ from bot.views.blocks import (
     actions,
     button,
     clip,
+    confirm,
     context,
     divider,
     esc,
     header,
-    mrkdwn,
-    plain,
     section,
 )
 from bot.views.ids import Action, BlockId
@@ -42,7 +41,6 @@ from triage import questions as Q
 PAGE_SIZE = 10
 MAX_HEALTH_CHECKS = 20
 VIEW_BLOCKS_MAX = 100
-CONFIRM_TEXT_MAX = 300
 
 class Tone(StrEnum):
     """How a Home notice reads: it worked, it was not allowed, or something was off."""
@@ -197,13 +195,6 @@ def _health_check(hc: HealthItem) -> list[Block]:
                 block_id=f"{BlockId.HOME_HEALTH.value}_{ref}"),
         actions(f"{BlockId.HOME_HEALTH_ACTIONS.value}_{ref}", toggle, stop),
     ]
-
-
-def confirm(title: str, text: str, yes: str, no: str) -> dict[str, Any]:
-    """A Block Kit confirm dialog (Slack asks before sending the click)."""
-    return {"title": plain(title, 100), "text": dict(mrkdwn(text),
-                                                     text=clip(text, CONFIRM_TEXT_MAX)),
-            "confirm": plain(yes, 30), "deny": plain(no, 30), "style": "danger"}
 
 
 def _link(url: str | None) -> str | None:

@@ -65,6 +65,7 @@ __all__ = [
     "intake_view",
     "merge",
     "min_clicks",
+    "parse_fields",
     "parse_step",
     "to_intake_dict",
 ]
@@ -342,11 +343,21 @@ def parse_step(step: int, state_values: dict[str, Any]
     Returns (answers by field path with spec values, signals as int; errors by block_id for
     ``response_action="errors"``). Never raises on malformed input.
     """
+    if not 0 <= step < STEP_COUNT:
+        return {}, {block_id_for(""): "This questionnaire is out of date."}
+    partial, errors = parse_fields(STEPS[step], state_values)
+    if step == 0:
+        _parse_setup(state_values, partial, errors)
+    return partial, errors
+
+
+def parse_fields(fields: Any, state_values: dict[str, Any]
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read ``fields`` (answers, as in ``STEPS``) from ``view.state.values``: (answers by
+    field path with spec values, errors by block_id). Never raises on malformed input."""
     partial: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    if not 0 <= step < STEP_COUNT:
-        return partial, {block_id_for(""): "This questionnaire is out of date."}
-    for f in STEPS[step]:
+    for f in fields:
         raw = _state_value(state_values, f.path, f.path)
         if f.options is None:
             text = clean_line(raw or "") if f.widget == "text" else clean_multiline(raw or "")
@@ -367,8 +378,6 @@ def parse_step(step: int, state_values: dict[str, Any]
             continue
         value: str | int = int(raw) if f.path.startswith("signals.") else raw
         partial[f.path] = value
-    if step == 0:
-        _parse_setup(state_values, partial, errors)
     return partial, errors
 
 
