@@ -15,6 +15,7 @@ class Callback(StrEnum):
     INTAKE = "intake"
     CHECKIN = "checkin"
     HEALTHCHECK_SETUP = "healthcheck_setup"
+    HOME_CONFIRM = "home_confirm"  # stop follow-ups / delete, asked from App Home's menu
 
 
 class Action(StrEnum):
@@ -45,6 +46,8 @@ class Action(StrEnum):
     HOME_RESUME_FOLLOWUPS = "home_followups_resume"
     HOME_STOP_FOLLOWUPS = "home_followups_stop"
     HOME_DELETE_ASSESSMENT = "home_assessment_delete"
+    # the overflow menu of an App Home item: option values are "verb:assessment id"
+    HOME_ASSESSMENT_MORE = "home_assessment_more"
     HOME_HEALTH_PAUSE = "home_health_pause"
     HOME_HEALTH_RESUME = "home_health_resume"
     HOME_HEALTH_STOP = "home_health_stop"
