@@ -37,6 +37,8 @@ class SlackSender:
         self.url = url
         self.secret = signing_secret
         self.response_url = response_url or "https://hooks.slack.invalid/commands/x"
+        # (what was sent, the bot's JSON answer): acks carry ephemerals and modal steps
+        self.responses: list[tuple[str, Any]] = []
 
     def send(self, body: str, content_type: str, *, timestamp: int | None = None,
              bad_signature: bool = False, retry_num: int | None = None,
@@ -53,9 +55,20 @@ class SlackSender:
         req = Request(self.url, data=body.encode(), headers=headers, method="POST")
         try:
             with urlopen(req, timeout=timeout) as resp:
-                return Response(resp.status, dict(resp.headers), resp.read().decode())
+                answer = Response(resp.status, dict(resp.headers), resp.read().decode())
         except HTTPError as err:
             return Response(err.code, dict(err.headers), err.read().decode())
+        self._keep(body, answer)
+        return answer
+
+    def _keep(self, sent: str, answer: Response) -> None:
+        try:
+            parsed = json.loads(answer.body) if answer.body.strip() else None
+        except ValueError:
+            return
+        if parsed is not None:
+            kind = "command" if sent.startswith("token=") or "&command=" in sent else "ack"
+            self.responses.append((kind, parsed))
 
     def form(self, fields: dict[str, str], **kw: Any) -> Response:
         return self.send(urlencode(fields), "application/x-www-form-urlencoded", **kw)

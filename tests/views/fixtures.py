@@ -23,11 +23,14 @@ from triage.models import (
     Mismatch,
     RankedModel,
     Recommendation,
+    Requirements,
     Risk,
     RiskId,
     Slowdown,
     StatedNeed,
     SymptomFinding,
+    Teams,
+    VendorsInUse,
     Weight,
     symptom_category,
 )
@@ -102,5 +105,8 @@ def answers() -> st.SearchStrategy[dict[str, Any]]:
                 {}, optional={p: st.sampled_from([e.value for e in Weight])
                               for p in PRIORITY_IDS}),
             "notes": notes_texts.filter(bool),
+            "teams": st.sampled_from([e.value for e in Teams]),
+            "vendors_in_use": st.sampled_from([e.value for e in VendorsInUse]),
+            "requirements": st.sampled_from([e.value for e in Requirements]),
         },
     )
