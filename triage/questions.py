@@ -293,8 +293,8 @@ STEP_TITLES: Final[tuple[str, ...]] = (
     "The work", "How the team runs", "What you see", "What matters most",
 )
 STEP_INTROS: Final[tuple[str, ...]] = (
-    "Four short pages, about five minutes. First, the work itself and where the verdict "
-    "should go.",
+    # {estimate} is the time and the clicks the questionnaire takes (bot.views.intake counts)
+    "{estimate} First, the work itself and where the verdict should go.",
     "How much do you agree with each statement about this team, today?",
     "How often do you see these? Leave anything that never happens at *Never*.",
     "How much does each of these matter for this engagement?",

@@ -52,6 +52,13 @@ def intake_back(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=previous)
 
 
+def intake_cadence(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
+    """The check-in choice on the first step changed: show or hide the custom-times box."""
+    view = body["view"]
+    client.views_update(view_id=view["id"], hash=view.get("hash"),
+                        view=intake_service.redraw(deps, view))
+
+
 def start_intake(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
     intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
                                team_id=body["team"]["id"], user_id=body["user"]["id"],
@@ -59,6 +66,8 @@ def start_intake(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
 
 
 def retake(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    """The questionnaire again, filled in with the answers last given (a check-in's) for
+    the owner or an admin; blank for anyone else."""
     row = _assessment(deps, body, action)
     channel = (body.get("channel") or {}).get("id") or row.channel_id
     user = body["user"]["id"]
@@ -68,14 +77,29 @@ def retake(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: Web
     intake_service.open_intake(client, deps, trigger_id=body["trigger_id"],
                                team_id=body["team"]["id"], user_id=user, channel_id=channel,
                                engagement=row.engagement if mine else "",
-                               answers=row.answers if mine else None)
+                               answers=followups.answers_to_retake(deps, row.id) if mine
+                               else None)
 
 
-def show_matrix(deps: Deps, body: dict[str, Any], action: dict[str, Any],
-                client: WebClient) -> None:
+def show_details(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                 client: WebClient) -> None:
+    """*Details* on the verdict (its parent or its thread): the modal, on its first page."""
     row = _assessment(deps, body, action)
     client.views_open(trigger_id=body["trigger_id"],
-                      view=rec_views.matrix_modal(assessments.verdict_of(row)))
+                      view=rec_views.details_modal(assessments.verdict_of(row), row.id))
+
+
+DETAILS_PAGES = {action: n for n, (action, _label) in enumerate(rec_views.PAGES)}
+
+
+def details_page(deps: Deps, body: dict[str, Any], action: dict[str, Any],
+                 client: WebClient) -> None:
+    """A page button inside the Details modal: the same modal, on that page."""
+    row = _assessment(deps, body, action)
+    view = body.get("view") or {}
+    page = DETAILS_PAGES[Action(action["action_id"])]
+    client.views_update(view_id=view.get("id"), hash=view.get("hash"),
+                        view=rec_views.details_modal(assessments.verdict_of(row), row.id, page))
 
 
 def retry_post(deps: Deps, body: dict[str, Any], action: dict[str, Any],
@@ -128,9 +152,13 @@ def health_rate(deps: Deps, body: dict[str, Any], action: dict[str, Any],
 
 ROUTES: dict[Action, Callable[..., None]] = {
     Action.INTAKE_BACK: intake_back,
+    Action.INTAKE_CADENCE: intake_cadence,
     Action.START_INTAKE: start_intake,
     Action.RETAKE: retake,
-    Action.SHOW_MATRIX: show_matrix,
+    Action.SHOW_MATRIX: show_details,
+    Action.DETAILS_WHY: details_page,
+    Action.DETAILS_MATRIX: details_page,
+    Action.DETAILS_RISKS: details_page,
     Action.RETRY_POST: retry_post,
     Action.OPEN_CHECKIN: open_checkin,
     Action.SNOOZE_DAY: snooze_day,

@@ -154,14 +154,14 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
     verdict = verdict_of(row)
     channel = row.channel_id
     retrying = retrying or row.post_error is not None
+    # pure and the same on every attempt: the replies are sized to fit under this parent
+    parent = rec_views.parent_message(verdict, owner_id=row.user_id, assessment_id=row.id,
+                                      status_line=status_line(row))
     try:
         if not row.message_ts:
             mark = marker(PARENT_EVENT, assessment_id=row.id)
             ts = find_marked(client, channel, mark) if retrying else None
             if ts is None:
-                parent = rec_views.parent_message(verdict, owner_id=row.user_id,
-                                                  assessment_id=row.id,
-                                                  status_line=status_line(row))
                 ts = str(post_message(client, channel, metadata=mark, **parent)["ts"])
             link = permalink(client, channel, ts)
             with deps.sessions.begin() as session:
@@ -173,7 +173,7 @@ def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
                 db_row.post_error = None
                 db_row.updated_at = deps.clock()
             row.message_ts, row.permalink = ts, link
-        replies = rec_views.thread_replies(verdict)
+        replies = rec_views.thread_replies(verdict, row.id, parent)
         done = (_replies_found(client, channel, row.message_ts, row.id)
                 if retrying and (row.thread_posted or 0) < len(replies) else set())
         for index, reply in enumerate(replies):
@@ -313,7 +313,7 @@ def post_job(ctx: JobContext) -> None:
     except NotFound:
         return  # deleted meanwhile
     if row.status == AssessmentStatus.POSTED and (
-            row.thread_posted or 0) >= len(rec_views.thread_replies(verdict_of(row))):
+            row.thread_posted or 0) >= len(rec_views.thread_replies(verdict_of(row), row.id)):
         return
     ctx.use_channel(row.channel_id)
     result = post(ctx.client, ctx.deps, team_id=team_id, assessment_id=assessment_id,

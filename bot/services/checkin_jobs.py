@@ -34,11 +34,7 @@ LATE = timedelta(minutes=30)
 
 
 def _late_note(late: timedelta) -> str | None:
-    if late > LATE:
-        hours = late.total_seconds() / 3600
-        when = f"{hours:.0f} hours" if hours >= 1.5 else f"{late.total_seconds() / 60:.0f} minutes"
-        return f"This check-in is {when} late: I was offline when it fell due."
-    return None
+    return fu_views.late_note(late) if late > LATE else None
 
 
 @dataclass(frozen=True)

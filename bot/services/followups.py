@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from bot.db.states import CHECKIN_JOBS, CheckinStatus, FollowupsStatus, JobKind
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable, NotAllowed, NotFound
 from bot.jobs.context import JobContext, PermanentFailure
-from bot.services.slack_io import dm, find_marked, marker, post_chart, post_message
+from bot.services.slack_io import dm, find_marked, marker, post_message, slack_error, upload_image
 from bot.views import followups as fu_views
 from bot.views import notices
 from bot.views import recommendation as rec_views
@@ -74,6 +75,7 @@ class CheckinRef:
     engagement: str
     status: str
     baseline: dict[str, Any]
+    verdict: dict[str, Any]
 
 
 def load(deps: Deps, team_id: str, checkin_id: int) -> CheckinRef:
@@ -88,7 +90,32 @@ def load(deps: Deps, team_id: str, checkin_id: int) -> CheckinRef:
             raise NotFound(notices.ASSESSMENT_DELETED)
         return CheckinRef(checkin.id, a.id, a.team_id, a.user_id, a.channel_id, a.message_ts,
                           checkin.seq, checkin.of_total, a.engagement, checkin.status,
-                          dict(a.answers))
+                          dict(a.answers), dict(a.verdict or {}))
+
+
+def latest_answers(session: Any, assessment: m.Assessment) -> dict[str, Any]:
+    """The answers last given for an assessment, nested: its newest answered check-in's
+    (every answer, the ones it did not ask carried over), else the questionnaire's."""
+    answers = session.scalars(
+        select(m.Checkin.answers).where(m.Checkin.assessment_id == assessment.id,
+                                        m.Checkin.status == CheckinStatus.ANSWERED)
+        .order_by(m.Checkin.seq.desc()).limit(1)).first()
+    latest = (answers or {}).get("answers") if isinstance(answers, dict) else None
+    return nest({**flatten(assessment.answers or {}), **flatten(latest or {})})
+
+
+def answers_to_retake(deps: Deps, assessment_id: int) -> dict[str, Any]:
+    """What a retake starts from: the answers last given (a check-in's, when there is one)."""
+    with deps.sessions() as session:
+        a = session.get(m.Assessment, assessment_id)
+        return latest_answers(session, a) if a is not None else {}
+
+
+def _verdict(raw: dict[str, Any]) -> Assessment | None:
+    try:
+        return Assessment.model_validate(raw)
+    except ValueError:  # an old or empty verdict: ask every symptom and statement
+        return None
 
 
 def open_checkin(client: WebClient, deps: Deps, *, trigger_id: str, team_id: str,
@@ -97,10 +124,13 @@ def open_checkin(client: WebClient, deps: Deps, *, trigger_id: str, team_id: str
     require_owner_or_admin(client, user_id, ref.owner_id, "answer this check-in")
     if ref.status == CheckinStatus.ANSWERED:
         raise NotAllowed("This check-in has already been answered; the result is in the thread.")
+    with deps.sessions() as session:
+        a = session.get(m.Assessment, ref.assessment_id)
+        last = latest_answers(session, a) if a is not None else ref.baseline
     state = fu_views.CheckinState(team_id=team_id, checkin_id=checkin_id)
     client.views_open(trigger_id=trigger_id, view=fu_views.checkin_modal(
         state, engagement=ref.engagement, seq=ref.seq, of_total=ref.of_total,
-        baseline=flatten(ref.baseline)))
+        last=flatten(last), verdict=_verdict(ref.verdict)))
 
 
 def report_key(checkin_id: int) -> str:
@@ -133,10 +163,10 @@ def submit(client: WebClient, deps: Deps, view: dict[str, Any], *, team_id: str,
         a = session.get(m.Assessment, checkin.assessment_id)
         if a is None:
             raise NotFound(notices.ASSESSMENT_DELETED)
-        follow_up = nest({**flatten(a.answers), **parsed["answers"]})
+        # what the modal did not ask keeps the value last given
+        follow_up = nest({**flatten(latest_answers(session, a)), **parsed["answers"]})
         result = compare(parse_intake(a.answers), parse_intake(follow_up))
-        checkin.answers = {"answers": follow_up, "started": parsed["started"],
-                           "note": parsed["note"]}
+        checkin.answers = {"answers": follow_up, "note": parsed["note"]}
         checkin.comparison = result.model_dump(mode="json")
         checkin.status = CheckinStatus.ANSWERED
         checkin.answered_at = now
@@ -168,15 +198,33 @@ def report(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int,
         answers = checkin.answers or {}
         seq, total, by = checkin.seq, checkin.of_total, checkin.answered_by or ""
         channel, thread, assessment_id = a.channel_id, a.message_ts, a.id
+        late = (checkin.answered_at - checkin.due_at
+                if checkin.answered_at and checkin.due_at else None)
     mark = marker(COMPARISON_EVENT, checkin_id=checkin_id)
     found = find_marked(client, channel, mark, thread=thread) if retrying and thread else None
     if found is None:
-        post_message(client, channel, thread_ts=thread, metadata=mark,
-                     **fu_views.comparison_message(
-                         result, seq=seq, of_total=total, answered_by=by,
-                         started=answers.get("started"), note=answers.get("note") or ""))
-        post_trend_chart(client, deps, assessment_id=assessment_id, channel=channel,
-                         thread=thread)
+        chart = trend_chart(deps, assessment_id=assessment_id)
+        image = (upload_image(client, png=chart.png, filename="symptoms-trend.png",
+                              title="Symptoms over time", alt=chart.text)
+                 if chart is not None and chart.png is not None else None)
+
+        def comparison(with_image: str | None) -> dict[str, Any]:
+            return fu_views.comparison_message(
+                result, seq=seq, of_total=total, answered_by=by,
+                started=answers.get("started"), note=answers.get("note") or "",
+                assessment_id=assessment_id, late=late,
+                trend=chart.text if chart else None, image=with_image)
+
+        try:
+            post_message(client, channel, thread_ts=thread, metadata=mark,
+                         **comparison(image))
+        except SlackApiError as exc:
+            if image is None or slack_error(exc) != "invalid_blocks":
+                raise
+            # the image not usable yet (Slack still processing it): its text is there
+            log.warning("comparison of check-in %s posted without its chart", checkin_id)
+            post_message(client, channel, thread_ts=thread, metadata=mark,
+                         **comparison(None))
     update_parent(client, deps, team_id, assessment_id,
                   f"Check-in {seq} of {total}: {result.trend.value}"
                   + (" · the verdict has shifted" if result.model_shift else ""))
@@ -385,16 +433,21 @@ def delete(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
     return notices.deleted(engagement, channel)
 
 
-def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, channel: str,
-                     thread: str | None) -> None:
-    """A small chart of the ownership symptoms across check-ins, with the same in text (the
-    text alone without matplotlib)."""
+@dataclass(frozen=True)
+class TrendChart:
+    text: str  # every number of the chart, in words: what the comparison shows
+    png: Callable[[], bytes] | None  # None without the charts extra (matplotlib)
+
+
+def trend_chart(deps: Deps, *, assessment_id: int) -> TrendChart | None:
+    """The ownership symptoms across the verdict and its answered check-ins: those that
+    moved, as text and (with matplotlib) a small chart. None when none of them moved."""
     from bot.views import charts
 
     with deps.sessions() as session:
         a = session.get(m.Assessment, assessment_id)
         if a is None:
-            return  # deleted meanwhile
+            return None  # deleted meanwhile
         follow_ups = [c.answers["answers"] for c in session.scalars(
             select(m.Checkin).where(m.Checkin.assessment_id == assessment_id,
                                     m.Checkin.status == CheckinStatus.ANSWERED)
@@ -402,7 +455,9 @@ def post_trend_chart(client: WebClient, deps: Deps, *, assessment_id: int, chann
             if c.answers]
         baseline = dict(a.answers)
     labels, series = charts.symptom_series(baseline, follow_ups)
+    series = charts.moved(series)
+    if not series:
+        return None
     text = charts.symptom_text(labels, series)
     png = (lambda: charts.symptom_png(labels, series)) if charts.available() else None
-    post_chart(client, channel, thread, text=text, png=png, filename="symptoms-trend.png",
-               title="Symptoms over time")
+    return TrendChart(text=text, png=png)

@@ -118,6 +118,21 @@ def delete_assessment(client: WebClient, deps: Deps, *, team_id: str, user_id: s
                             assessment_id=assessment_id)
 
 
+def to_confirm(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
+               assessment_id: int, what: str) -> str:
+    """The name of the assessment a destructive menu option is about to change, once it is
+    known to exist and ``user_id`` may change it (asked before the confirm modal opens, so
+    nobody confirms what they would then be refused)."""
+    with deps.sessions() as session:
+        a = session.scalar(select(m.Assessment).where(
+            m.Assessment.team_id == team_id, m.Assessment.id == assessment_id))
+        if a is None:
+            raise NotFound("I can't find that assessment any more.")
+        owner, name = a.user_id, a.engagement
+    followups.require_owner_or_admin(client, user_id, owner, what)
+    return name
+
+
 def change_health_check(client: WebClient, deps: Deps, *, team_id: str, user_id: str,
                         health_check_id: int | None, verb: str) -> str:
     """Pause, resume or stop a health check."""

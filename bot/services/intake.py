@@ -58,6 +58,10 @@ def decode_state(view: dict[str, Any]) -> IntakeState:
         ) from exc
 
 
+BAD_ANSWER = ("This answer did not come through as one of the choices. Please pick it again, "
+              "or go back a page and check the earlier answers.")
+
+
 @dataclass(frozen=True)
 class StepOutcome:
     """What to answer Slack with, and what (if anything) to do after the ack."""
@@ -76,6 +80,13 @@ def submit_step(deps: Deps, view: dict[str, Any], *, team_id: str, user_id: str
         raise NotAllowed(notices.NOT_YOURS)
     values = view.get("state", {}).get("values", {})
     partial, errors = intake_views.parse_step(state.step, values)
+    shown = {b.get("block_id") for b in view.get("blocks") or []}
+    if errors and not set(errors) <= shown:
+        # an error on a box this view does not have yet ("My own times" picked, the redraw
+        # that adds its box not arrived): show the step again, with the box
+        redrawn = intake_views.merge(state, state.step, partial)
+        return StepOutcome(ack={"response_action": "update", "view": intake_views.intake_view(
+            redrawn, default_cadence_label=default_cadence_label(deps))})
     if errors:
         return StepOutcome(ack={"response_action": "errors", "errors": errors})
     state = intake_views.merge(state, state.step, partial)
@@ -90,9 +101,9 @@ def submit_step(deps: Deps, view: dict[str, Any], *, team_id: str, user_id: str
         parse_intake(intake_views.to_intake_dict(state))
     except IntakeError as exc:
         # The modal only offers valid options, so this means tampering or a bug: show it
-        # on the fields of this step when we can, else on the first block of the step.
-        errors = {intake_views.block_id_for(p.field): f"{p.message}; allowed: {p.allowed}"
-                  for p in exc.problems}
+        # on the fields of this step when we can, else on the first block of the step, in
+        # words (never the spec's ids: the person did not type them).
+        errors = {intake_views.block_id_for(p.field): BAD_ANSWER for p in exc.problems}
         return StepOutcome(ack={"response_action": "errors", "errors": errors})
     return StepOutcome(ack={}, final_state=state)
 
@@ -107,6 +118,16 @@ def back(deps: Deps, view: dict[str, Any]) -> dict[str, Any] | None:
     state = intake_views.merge(state, state.step, partial)
     prev = state.model_copy(update={"step": state.step - 1})
     return intake_views.intake_view(prev, default_cadence_label=default_cadence_label(deps))
+
+
+def redraw(deps: Deps, view: dict[str, Any]) -> dict[str, Any]:
+    """The same step again with what is in it now: picking "My own times" for the check-ins
+    shows the box for them (and picking something else hides it)."""
+    state = decode_state(view)
+    values = view.get("state", {}).get("values", {})
+    partial, _errors = intake_views.parse_step(state.step, values)
+    state = intake_views.merge(state, state.step, partial)
+    return intake_views.intake_view(state, default_cadence_label=default_cadence_label(deps))
 
 
 def checkin_offsets_seconds(deps: Deps, state: IntakeState) -> list[int]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.errors import ChannelUnavailable
 from bot.views import notices
@@ -154,3 +154,21 @@ def post_chart(client: WebClient, channel: str, thread: str | None, *, text: str
         log.warning("chart %s not posted in %s: %s", filename, channel, error)
         return False
     return True
+
+
+def upload_image(client: WebClient, *, png: Callable[[], bytes], filename: str, title: str,
+                 alt: str) -> str | None:
+    """Upload an image without sharing it anywhere, for a message's image block to show
+    (``slack_file``): the message then keeps its metadata marker, so a retry finds it. The
+    file id, or None when the upload did not work (logged; the message goes without it,
+    its text says what the image shows)."""
+    try:
+        resp = client.files_upload_v2(content=png(), filename=filename, title=title,
+                                      alt_txt=alt[:1000])
+    except (SlackApiError, SlackRequestError, OSError) as exc:
+        error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("%s not uploaded: %s", filename, error)
+        return None
+    file = resp.get("file") or {}
+    file_id = file.get("id") if isinstance(file, dict) else None
+    return str(file_id) if file_id else None

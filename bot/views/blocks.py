@@ -18,6 +18,27 @@ LABEL_MAX = 2000
 FALLBACK_MAX = 3000
 
 
+_MENTION = re.compile(r"<[@#!][^>]*>")
+_EMOJI = re.compile(r":[a-z0-9_+\-]+:")
+
+
+def words(text: str) -> int:
+    """Words a reader sees in ``text`` (a mention counts as one, an emoji as none)."""
+    text = _EMOJI.sub(" ", _MENTION.sub(" name ", text))
+    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+
+def shown_words(payload: dict[str, Any]) -> int:
+    """The words a message's blocks show: texts, fields, context elements, button labels."""
+    total = 0
+    for block in payload.get("blocks") or []:
+        texts = [block.get("text") or {}, *(block.get("fields") or [])]
+        for el in block.get("elements") or []:
+            texts.append(el.get("text") if el.get("type") == "button" else el)
+        total += sum(words(t.get("text", "")) for t in texts if isinstance(t, dict))
+    return total
+
+
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis when something was cut."""
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
@@ -104,3 +125,14 @@ def actions(block_id: str, *elements: dict[str, Any]) -> Block:
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message payload: blocks plus the plain-text fallback Slack shows in notifications."""
     return {"text": clip(text, FALLBACK_MAX), "blocks": blocks}
+
+
+CONFIRM_TEXT_MAX = 300
+
+
+def confirm(title: str, text: str, yes: str, no: str) -> dict[str, Any]:
+    """A Block Kit confirm dialog (Slack asks before sending the click), styled for
+    something that cannot be undone."""
+    return {"title": plain(title, 100), "text": dict(mrkdwn(text),
+                                                     text=clip(text, CONFIRM_TEXT_MAX)),
+            "confirm": plain(yes, 30), "deny": plain(no, 30), "style": "danger"}

@@ -25,8 +25,9 @@ def available() -> bool:
 
 def symptom_series(baseline: dict[str, Any], follow_ups: list[dict[str, Any]]
                    ) -> tuple[list[str], dict[str, list[int]]]:
-    """Labels (baseline, check-in 1, ...) and each ownership symptom's level rank over them."""
-    labels = ["baseline"] + [f"check-in {i}" for i in range(1, len(follow_ups) + 1)]
+    """Labels (the verdict, check-in 1, ...) and each ownership symptom's level rank over
+    them."""
+    labels = ["verdict"] + [f"check-in {i}" for i in range(1, len(follow_ups) + 1)]
     series: dict[str, list[int]] = {}
     for sid in OWNERSHIP_SYMPTOMS:
         points = [answers.get("symptoms", {}).get(sid, "never")
@@ -35,10 +36,16 @@ def symptom_series(baseline: dict[str, Any], follow_ups: list[dict[str, Any]]
     return labels, series
 
 
+def moved(series: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Only the symptoms whose level changed at some point (an unchanged row says nothing)."""
+    return {sid: values for sid, values in series.items() if len(set(values)) > 1}
+
+
 def symptom_text(labels: list[str], series: dict[str, list[int]]) -> str:
-    lines = [f"• {Q.SYMPTOMS[sid]}: " + " → ".join(LEVELS[v] for v in values)
+    """The chart in words, in the intake's labels: "Tickets arrive unclear: Often → Never"."""
+    lines = [f"• {Q.SYMPTOMS[sid]}: " + " → ".join(Q.LEVELS[LEVELS[v]] for v in values)
              for sid, values in series.items()]
-    return f"Symptoms over time ({', '.join(labels)}):\n" + "\n".join(lines)
+    return f"*Over time* ({', '.join(labels)})\n" + "\n".join(lines)
 
 
 def symptom_png(labels: list[str], series: dict[str, list[int]]) -> bytes:

@@ -10,15 +10,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.views.blocks import clip, context, esc, message, section
+from bot.views.intake import estimate
 
 COMMAND = "/engagement"
 
+_TAKES = estimate()  # counted from the questionnaire's own steps (bot.views.intake)
+
 # (usage, what it does). Order is the order people read them in.
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
-    ("start [name]", "Answer a short questionnaire (about five minutes). I name what really "
-     "slows the work, recommend a kind of outside help, post the verdict in a channel you "
-     "pick, and check in later to see if the symptoms moved. Plain `/engagement` does the "
-     "same."),
+    ("start [name]", f"Answer a short questionnaire (about {_TAKES.minutes} minutes, "
+     f"{_TAKES.clicks} clicks at the least). I name what really slows the work, recommend a "
+     "kind of outside help, post the verdict in a channel you pick, and check in later to "
+     "see if the symptoms moved. Plain `/engagement` does the same."),
     ("history", "Recent verdicts in this channel, with how their check-ins went."),
     ("export", "Your verdicts and their check-ins as CSV and JSON files, by direct message "
      "(a workspace admin gets the whole workspace's)."),

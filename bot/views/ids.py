@@ -18,6 +18,7 @@ class Callback(StrEnum):
     INTAKE = "intake"
     CHECKIN = "checkin"
     HEALTHCHECK_SETUP = "healthcheck_setup"
+    HOME_CONFIRM = "home_confirm"  # stop follow-ups / delete, asked from App Home's menu
 
 
 class Action(StrEnum):
@@ -29,7 +30,10 @@ class Action(StrEnum):
     INTAKE_CADENCE_CUSTOM = "checkin_cadence_custom"
     RETAKE = "assessment_retake"
     RETRY_POST = "assessment_retry_post"
-    SHOW_MATRIX = "assessment_show_matrix"
+    SHOW_MATRIX = "assessment_show_matrix"  # the *Details* button (it once showed the matrix)
+    DETAILS_WHY = "assessment_details_why"  # the Details modal's pages; value: assessment id
+    DETAILS_MATRIX = "assessment_details_matrix"
+    DETAILS_RISKS = "assessment_details_risks"
     START_INTAKE = "start_intake"
     OPEN_CHECKIN = "checkin_open"
     SNOOZE_DAY = "followups_snooze_day"
@@ -45,6 +49,8 @@ class Action(StrEnum):
     HOME_RESUME_FOLLOWUPS = "home_followups_resume"
     HOME_STOP_FOLLOWUPS = "home_followups_stop"
     HOME_DELETE_ASSESSMENT = "home_assessment_delete"
+    # the overflow menu of an App Home item: option values are "verb:assessment id"
+    HOME_ASSESSMENT_MORE = "home_assessment_more"
     HOME_HEALTH_PAUSE = "home_health_pause"
     HOME_HEALTH_RESUME = "home_health_resume"
     HOME_HEALTH_STOP = "home_health_stop"

@@ -6,13 +6,23 @@ Steps replace each other in place: the bot answers a step's submission with
 ``response_action="update"`` and the next step; *Back* is a button handled with
 ``views.update``. Coming back to a step (Back, a retake) shows what was answered before.
 
+Every choice is a set of radio buttons: one click, no menu to open first. An answer the spec
+gives a default (duration, how central, every symptom and priority) starts on it and is not
+marked optional: it is always answered, so Slack shows no "(optional)" on it. Only the
+free-text boxes and the three context answers that stay unanswered unless chosen
+(``teams``, ``vendors_in_use``, ``requirements``) are optional.
+
 Step layout (``STEPS``):
 
-1. The work: engagement, stated_need, slowdown, duration, strategic_importance, then the
-   channel to post in and the check-in cadence (with an optional custom list).
-2. How the team runs: the eight signals, 1-5.
-3. What you see: the nine symptoms, ownership then risk, never .. constantly.
+1. The work: engagement, stated_need, slowdown, duration, strategic_importance,
+   requirements, teams, then the channel to post in and the check-in cadence (the box for
+   custom times appears only when "My own times" is picked).
+2. How the team runs: the eight signals, Strongly disagree .. Strongly agree.
+3. What you see: the ownership symptoms, how many suppliers are in use, the risk symptoms.
 4. What matters most: the eight priorities, low / medium / high, and notes.
+
+``estimate`` counts the clicks the questionnaire takes (``min_clicks``) and turns them and
+the questions to read into the time shown on the first step.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.timing.durations import DurationError, parse_durations
-from bot.views.blocks import Block, actions, button, context, option, plain, section
+from bot.views.blocks import Block, actions, button, clip, context, option, plain, section
 from bot.views.ids import Action, BlockId, Callback
 from bot.views.metadata import (
     CADENCE_CUSTOM_MAX,
@@ -47,11 +57,15 @@ __all__ = [
     "STEPS",
     "STEP_COUNT",
     "TITLE",
+    "Estimate",
     "Field",
     "answer_input",
     "block_id_for",
+    "estimate",
     "intake_view",
     "merge",
+    "min_clicks",
+    "parse_fields",
     "parse_step",
     "to_intake_dict",
 ]
@@ -72,35 +86,57 @@ class Field:
     path: str  # field path = block_id = action_id
     label: str
     options: dict[str, str] | None  # spec value (as a string) -> label; None for free text
-    required: bool
-    default: str | None = None
-    widget: str = "static_select"  # static_select | radio_buttons | text | multiline
+    required: bool  # the person must pick something (no default to fall back on)
+    default: str | None = None  # preselected, and used if Slack sends nothing
+    widget: str = "radio_buttons"  # radio_buttons | static_select | text | multiline
     hint: str | None = None
 
     @property
     def max_length(self) -> int:
         return NOTES_MAX if self.widget == "multiline" else ENGAGEMENT_MAX
 
+    @property
+    def optional(self) -> bool:
+        """What Slack marks "(optional)": only what may really be left unanswered."""
+        return not self.required and self.default is None
+
+    @property
+    def clicks(self) -> int:
+        """Clicks it takes at the least: none when preselected or optional, else one radio
+        button (a menu: open it, then pick)."""
+        if not self.required or self.default is not None or self.options is None:
+            return 0
+        return 1 if self.widget == "radio_buttons" else 2
+
 
 def _question(path: str, options: dict[str, str] | None, required: bool, *,
-              default: str | None = None, widget: str = "static_select") -> Field:
+              default: str | None = None, widget: str = "radio_buttons") -> Field:
     label, hint = Q.FIELD_QUESTIONS[path]
     return Field(path, label, options, required, default, widget, hint or None)
 
 
-_SCALE = {str(k): v for k, v in Q.SIGNAL_SCALE.items()}
+# The scale in words only: the number is the contract's value, not something to read.
+_SCALE = {str(k): v for k, v in Q.AGREEMENT.items()}
+FIRST_RISK = f"symptoms.{RISK_SYMPTOMS[0]}"
 
 STEPS: tuple[tuple[Field, ...], ...] = (
     (
         _question("engagement", None, False, widget="text"),
         _question("stated_need", Q.STATED_NEED, True),
-        _question("slowdown", Q.SLOWDOWN, True, widget="radio_buttons"),
-        _question("duration", Q.DURATION, True, default="quarter"),
-        _question("strategic_importance", Q.IMPORTANCE, True, default="supporting"),
+        _question("slowdown", Q.SLOWDOWN, True),
+        _question("duration", Q.DURATION, False, default="quarter"),
+        _question("strategic_importance", Q.IMPORTANCE, False, default="supporting"),
+        _question("requirements", Q.REQUIREMENTS, False),
+        _question("teams", Q.TEAMS, False),
     ),
     tuple(Field(f"signals.{s}", Q.SIGNALS[s], _SCALE, True) for s in SIGNAL_IDS),
-    tuple(Field(f"symptoms.{s}", Q.SYMPTOMS[s], dict(Q.LEVELS), False, default="never")
-          for s in OWNERSHIP_SYMPTOMS + RISK_SYMPTOMS),
+    (
+        *(Field(f"symptoms.{s}", Q.SYMPTOMS[s], dict(Q.LEVELS), False, default="never")
+          for s in OWNERSHIP_SYMPTOMS),
+        _question("vendors_in_use", Q.VENDORS_IN_USE, False),
+        *(Field(f"symptoms.{s}", Q.SYMPTOMS[s], dict(Q.LEVELS), False, default="never")
+          for s in RISK_SYMPTOMS),
+    ),
     (
         *(Field(f"priorities.{p}", Q.PRIORITIES[p], dict(Q.WEIGHTS), False, default="medium")
           for p in PRIORITY_IDS),
@@ -111,9 +147,53 @@ assert len(STEPS) == STEP_COUNT, "bot.views.metadata.STEP_COUNT must match STEPS
 FIELD_STEP = {f.path: i for i, fields in enumerate(STEPS) for f in fields}
 
 
+FIELDS = {f.path: f for fields in STEPS for f in fields}
+
+
 def block_id_for(path: str) -> str:
     """The block that shows a field, for inline errors (the first question if unknown)."""
     return path if path in FIELD_STEP else STEPS[0][1].path
+
+
+# ------------------------------------------------------------------ how long it takes
+
+# Seconds a person spends, by what they meet (a reading speed, not a measurement): a question
+# that needs an answer is read and decided; a preselected or optional one is read and, most
+# often, left as it is; each click is a second; each page takes a moment to load and scan.
+READ_AND_DECIDE_S = 6
+READ_AND_KEEP_S = 3
+CLICK_S = 1
+PAGE_S = 3
+CHANNEL_CLICKS = 2  # open the channel picker, pick one (when none is preselected)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    clicks: int  # at the least: every required answer, the channel if not preselected, the
+    # Next buttons and the final submit
+    minutes: int
+
+    def text(self) -> str:
+        return (f"Four short pages, about {self.minutes} minutes: as few as {self.clicks} "
+                "clicks, because most answers start on the usual choice.")
+
+
+def min_clicks(channel_preselected: bool = True) -> int:
+    """The clicks the questionnaire takes when every preselected answer fits: one per
+    required choice, the channel picker when no channel is preselected, and one per page
+    (*Next*, then *Get my verdict*)."""
+    answers = sum(f.clicks for fields in STEPS for f in fields)
+    return answers + (0 if channel_preselected else CHANNEL_CLICKS) + STEP_COUNT
+
+
+def estimate(channel_preselected: bool = True) -> Estimate:
+    fields = [f for step in STEPS for f in step if f.options is not None]
+    decide = sum(1 for f in fields if f.clicks)
+    keep = len(fields) - decide
+    clicks = min_clicks(channel_preselected)
+    seconds = (decide * READ_AND_DECIDE_S + keep * READ_AND_KEEP_S + clicks * CLICK_S
+               + STEP_COUNT * PAGE_S)
+    return Estimate(clicks=clicks, minutes=max(1, -(-seconds // 60)))
 
 
 # ------------------------------------------------------------------ building
@@ -141,7 +221,7 @@ def _element(f: Field, current: Any) -> dict[str, Any]:
 def answer_input(f: Field, current: Any) -> Block:
     """The input block for one answer, pre-filled with ``current`` (a spec value) if any."""
     block: Block = {"type": "input", "block_id": f.path, "label": plain(f.label, 2000),
-                    "element": _element(f, current), "optional": not f.required}
+                    "element": _element(f, current), "optional": f.optional}
     if f.hint:
         block["hint"] = plain(f.hint, 2000)
     return block
@@ -157,6 +237,7 @@ def _labelled_input(block_id: str, question: tuple[str, str], element: dict[str,
 
 
 def _setup_blocks(state: IntakeState, default_cadence_label: str) -> list[Block]:
+    """Where to post and when to check in; the custom-times box only with "custom"."""
     channel_el: dict[str, Any] = {
         "type": "conversations_select", "action_id": Action.INTAKE_POST_CHANNEL.value,
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
@@ -176,12 +257,14 @@ def _setup_blocks(state: IntakeState, default_cadence_label: str) -> list[Block]
                                  "placeholder": plain("7d, 30d")}
     if state.cadence_custom:
         custom_el["initial_value"] = state.cadence_custom
-    return [
-        _labelled_input(POST_CHANNEL_BLOCK, Q.POST_CHANNEL_QUESTION, channel_el),
-        _labelled_input(CADENCE_BLOCK, Q.CADENCE_QUESTION, cadence_el),
-        _labelled_input(CADENCE_CUSTOM_BLOCK, Q.CADENCE_CUSTOM_QUESTION, custom_el,
-                        optional=True),
-    ]
+    cadence = _labelled_input(CADENCE_BLOCK, Q.CADENCE_QUESTION, cadence_el)
+    cadence["dispatch_action"] = True  # picking "My own times" shows the box for them
+    blocks = [_labelled_input(POST_CHANNEL_BLOCK, Q.POST_CHANNEL_QUESTION, channel_el),
+              cadence]
+    if state.cadence == "custom":
+        blocks.append(_labelled_input(CADENCE_CUSTOM_BLOCK, Q.CADENCE_CUSTOM_QUESTION,
+                                      custom_el))
+    return blocks
 
 
 def intake_view(state: IntakeState, *, default_cadence_label: str) -> dict[str, Any]:
@@ -191,15 +274,20 @@ def intake_view(state: IntakeState, *, default_cadence_label: str) -> dict[str, 
     weeks") for the cadence choice on step 1.
     """
     step = state.step
+    intro = Q.STEP_INTROS[step]
+    if step == 0:
+        channel = state.post_channel or state.channel_id
+        intro = intro.format(estimate=estimate(bool(channel and _CHANNEL_ID.match(channel)))
+                             .text())
     blocks: list[Block] = [
         context(f"*Step {step + 1} of {STEP_COUNT}: {Q.STEP_TITLES[step]}*",
                 block_id=STEP_BLOCK),
-        section(Q.STEP_INTROS[step]),
+        section(intro),
     ]
     for f in STEPS[step]:
         if f.path == f"symptoms.{OWNERSHIP_SYMPTOMS[0]}":
             blocks.append(context(f"*{Q.SYMPTOM_GROUPS['ownership']}*"))
-        elif f.path == f"symptoms.{RISK_SYMPTOMS[0]}":
+        elif f.path == "vendors_in_use":
             blocks.append(context(f"*{Q.SYMPTOM_GROUPS['risk']}*"))
         blocks.append(answer_input(f, state.answers.get(f.path)))
     if step == 0:
@@ -241,8 +329,11 @@ def _state_value(values: Any, block_id: str, action_id: str) -> str | None:
     return raw if isinstance(raw, str) else None
 
 
-def _shown(raw: str) -> str:
-    return clean_line(raw)[:30].replace("`", "'")
+def not_an_option(labels: Any) -> str:
+    """For a value the modal never offered (tampering, or an outdated view): the choices,
+    in words, never the value sent or the spec's ids."""
+    return clip("That is not one of the choices here. Please pick one of: "
+                + "; ".join(labels) + ".", 2000)
 
 
 def parse_step(step: int, state_values: dict[str, Any]
@@ -252,11 +343,21 @@ def parse_step(step: int, state_values: dict[str, Any]
     Returns (answers by field path with spec values, signals as int; errors by block_id for
     ``response_action="errors"``). Never raises on malformed input.
     """
+    if not 0 <= step < STEP_COUNT:
+        return {}, {block_id_for(""): "This questionnaire is out of date."}
+    partial, errors = parse_fields(STEPS[step], state_values)
+    if step == 0:
+        _parse_setup(state_values, partial, errors)
+    return partial, errors
+
+
+def parse_fields(fields: Any, state_values: dict[str, Any]
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read ``fields`` (answers, as in ``STEPS``) from ``view.state.values``: (answers by
+    field path with spec values, errors by block_id). Never raises on malformed input."""
     partial: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    if not 0 <= step < STEP_COUNT:
-        return partial, {block_id_for(""): "This questionnaire is out of date."}
-    for f in STEPS[step]:
+    for f in fields:
         raw = _state_value(state_values, f.path, f.path)
         if f.options is None:
             text = clean_line(raw or "") if f.widget == "text" else clean_multiline(raw or "")
@@ -267,20 +368,16 @@ def parse_step(step: int, state_values: dict[str, Any]
                 partial[f.path] = text
             continue
         if raw is None or raw == "":
-            if f.required:
-                errors[f.path] = "Please choose one of the options."
-            elif f.default is not None:
+            if f.default is not None:
                 partial[f.path] = f.default
+            elif f.required:
+                errors[f.path] = "Please choose one of the options."
             continue
         if raw not in f.options:
-            allowed = ", ".join(f.options)
-            errors[f.path] = (f"`{_shown(raw)}` is not one of the options here. "
-                              f"Allowed: {allowed}.")
+            errors[f.path] = not_an_option(f.options.values())
             continue
         value: str | int = int(raw) if f.path.startswith("signals.") else raw
         partial[f.path] = value
-    if step == 0:
-        _parse_setup(state_values, partial, errors)
     return partial, errors
 
 
@@ -295,10 +392,13 @@ def _parse_setup(values: dict[str, Any], partial: dict[str, Any], errors: dict[s
         partial[_POST_CHANNEL] = channel
     cadence = _state_value(values, CADENCE_BLOCK, Action.INTAKE_CADENCE.value) or "default"
     if cadence not in CADENCES:
-        errors[CADENCE_BLOCK] = (f"`{_shown(cadence)}` is not one of the options here. "
-                                 f"Allowed: {', '.join(CADENCES)}.")
+        errors[CADENCE_BLOCK] = not_an_option(
+            label.format(default="the usual times") for label in Q.CADENCES.values())
         return
     partial[_CADENCE] = cadence
+    shown = isinstance(values, dict) and CADENCE_CUSTOM_BLOCK in values
+    if not shown and cadence != "custom":
+        return  # the box is hidden: keep what was typed in it before, for when it returns
     custom = clean_line(_state_value(values, CADENCE_CUSTOM_BLOCK,
                                      Action.INTAKE_CADENCE_CUSTOM.value) or "")
     if not custom:

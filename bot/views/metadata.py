@@ -2,7 +2,7 @@
 
 Wire format, built for a hard worst case rather than for looks::
 
-    {"v":2,"t":"T…","u":"U…","c":"C…","s":1,"p":"C…","k":"custom","x":"7d,30d","a":"03…"}
+    {"v":3,"t":"T…","u":"U…","c":"C…","s":1,"p":"C…","k":"custom","x":"7d,30d","a":"03…"}
     <engagement name>
     <notes, raw, to the end>
 
@@ -16,6 +16,10 @@ the header and name take under 450 characters, which leaves ``NOTES_MAX`` = 2,00
 notes with room to spare. The spec allows notes of 3,000 characters; the questionnaire
 caps its notes box at ``NOTES_MAX`` because the notes must survive a *Back* from the last
 step in this metadata. ``tests/views/test_metadata.py`` checks the worst case.
+
+Versions: 3 appended the optional context answers (``teams``, ``vendors_in_use``,
+``requirements``) to ``CODED_FIELDS``. A version 2 state (a questionnaire open while the bot
+was upgraded) decodes as it was, with those three not answered yet.
 
 Lengths are counted in characters (code points), as Slack documents its limits.
 """
@@ -36,13 +40,17 @@ from triage.models import (
     Duration,
     Importance,
     Level,
+    Requirements,
     Slowdown,
     StatedNeed,
+    Teams,
+    VendorsInUse,
     Weight,
 )
 
 METADATA_MAX = 3000
-VERSION = 2
+VERSION = 3
+READS = (2, 3)  # versions decode() accepts: 2 is 3 without the appended fields
 STEP_COUNT = 4  # the questionnaire's steps; bot.views.intake checks it has exactly these
 ENGAGEMENT_MAX = 80
 NOTES_MAX = 2000  # see the module docstring: the notes must fit next to everything else
@@ -62,7 +70,12 @@ CODED_FIELDS: tuple[tuple[str, tuple[str | int, ...]], ...] = (
     *((f"signals.{s}", (1, 2, 3, 4, 5)) for s in SIGNAL_IDS),
     *((f"symptoms.{s}", tuple(v.value for v in Level)) for s in SYMPTOM_IDS),
     *((f"priorities.{p}", tuple(v.value for v in Weight)) for p in PRIORITY_IDS),
+    # version 3
+    ("teams", tuple(v.value for v in Teams)),
+    ("vendors_in_use", tuple(v.value for v in VendorsInUse)),
+    ("requirements", tuple(v.value for v in Requirements)),
 )
+V2_FIELDS = len(CODED_FIELDS) - 3
 ALLOWED: dict[str, tuple[str | int, ...]] = dict(CODED_FIELDS)
 TEXT_FIELDS = {"engagement": ENGAGEMENT_MAX, "notes": NOTES_MAX}
 _NONE = "-"
@@ -189,12 +202,14 @@ def decode(text: str) -> IntakeState:
             raise MetadataError("modal state is missing or too long")
         head_text, name, notes = [*text.split("\n", 2), "", ""][:3]
         head = json.loads(head_text)
-        if not isinstance(head, dict) or head.get("v") != VERSION:
+        if not isinstance(head, dict) or type(head.get("v")) is not int \
+                or head["v"] not in READS:
             raise MetadataError("modal state is from another version")
         if set(head) - {"v", "t", "u", "c", "s", "a", "p", "k", "x"}:
             raise MetadataError("modal state has unknown keys")
         codes = head.get("a", "")
-        if not isinstance(codes, str) or len(codes) > len(CODED_FIELDS):
+        known = V2_FIELDS if head["v"] == 2 else len(CODED_FIELDS)
+        if not isinstance(codes, str) or len(codes) > known:
             raise MetadataError("modal state answers do not decode")
         answers: dict[str, Any] = {}
         for (path, values), code in zip(CODED_FIELDS, codes, strict=False):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import yaml
 
 from bot.db import models as m
-from tests.e2e.flow import run_intake
+from tests.e2e.flow import VERDICT_POSTS, run_intake
 from tests.fakeslack.client import fill
 from tests.support import scenarios
 from tests.support.harness import Bot
@@ -20,7 +20,7 @@ def posted(bot: Bot, answers: dict | None = None, channel: str = "C1") -> str:
     data = answers or yaml.safe_load(SCENARIO.read_text())
     data.pop("expect", None)
     run_intake(bot, data, channel=channel)
-    parent = bot.fake.wait_for("chat.postMessage", count=6)[0]
+    parent = bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)[0]
     bot.fake.wait_for("views.update")
     return str(parent.response["ts"])
 
@@ -56,6 +56,17 @@ def answer_checkin(bot: Bot, user: str = "U1", **changes: str):
     return checkin_id, resp
 
 
+def comparisons(bot: Bot) -> list[dict]:
+    """The comparisons in the thread, as Slack stores them."""
+    return [msg for msg in bot.fake.messages.values()
+            if "checkin_result" in str(msg.get("blocks"))]
+
+
+def open_modal(bot: Bot) -> dict:
+    return bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
+        "callback_id") == "checkin")[-1].response["view"]
+
+
 def test_checkin_round_trip_posts_comparison_and_edits_parent(bot: Bot) -> None:
     ts = posted(bot)
     runner = bot.runner()
@@ -63,25 +74,35 @@ def test_checkin_round_trip_posts_comparison_and_edits_parent(bot: Bot) -> None:
     runner.tick()
     _, resp = answer_checkin(bot)
     assert resp.status == 200
-    modal = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
-        "callback_id") == "checkin")[-1].response["view"]
-    values = fill(modal, {"engagement_started": "yes", "symptoms.blocked_on_product": "sometimes",
+    modal = open_modal(bot)
+    asked = [b["block_id"] for b in modal["blocks"] if b["type"] == "input"]
+    assert "engagement_started" not in asked and "checkin_note" in asked
+    values = fill(modal, {"symptoms.blocked_on_product": "sometimes",
                           "symptoms.unclear_tickets": "sometimes",
                           "checkin_note": "New PM started."})
     ack = bot.slack.view_submission(modal, values)
     assert ack.status == 200 and not ack.body.strip().startswith('{"response_action": "errors"')
-    result = bot.fake.wait_for("chat.postMessage",
-                               predicate=lambda c: "checkin_result" in str(c.args.get("blocks")))
-    assert result[0].args["thread_ts"] == ts and "improving" in result[0].args["text"]
     update = bot.fake.wait_for("chat.update")[-1]
     assert update.args["ts"] == ts and "Check-in 1 of 2: improving" in str(update.args["blocks"])
-    # a trend chart in the thread, with its text equivalent
-    chart = bot.fake.wait_for("files.completeUploadExternal")[-1]
-    assert chart.args["thread_ts"] == ts and chart.args["channel_id"] == "C1"
-    assert "Developers wait for answers from product: constantly → sometimes" in \
-        chart.args["initial_comment"]
-    png = bot.fake.uploads[chart.args["files"][0]["id"]]
-    assert png.startswith(b"\x89PNG")
+    # one post: the comparison, with the trend chart in it and the chart's text beside it
+    done = bot.fake.wait_for("files.completeUploadExternal")[-1]
+    assert not done.args.get("channel_id")  # uploaded, not shared on its own
+    file_id = done.args["files"][0]["id"]
+    assert bot.fake.uploads[file_id].startswith(b"\x89PNG")
+    [result] = [c for c in bot.fake.calls_to("chat.postMessage")
+                if "checkin_result" in str(c.args.get("blocks"))]
+    assert result.args["thread_ts"] == ts and result.args["metadata"]["event_type"] == \
+        "engagement_comparison"  # a retry finds it by its marker
+    blocks = result.args["blocks"]
+    assert "improving" in str(blocks)
+    assert "Developers wait for answers from product: All the time → Sometimes" in str(blocks)
+    assert "constantly" not in str(blocks)
+    [image] = [b for b in blocks if b["type"] == "image"]
+    assert image["slack_file"] == {"id": file_id} and "All the time → Sometimes" in \
+        image["alt_text"]
+    assert len(comparisons(bot)) == 1
+    assert not [c for c in bot.fake.calls_to("chat.postMessage")
+                if "Over time" in str(c.args) and c is not result]  # no separate chart post
     with bot.deps.sessions() as s:
         checkin = s.query(m.Checkin).filter_by(seq=1).one()
         assert checkin.status == "answered" and checkin.comparison["trend"] == "improving"
@@ -89,27 +110,102 @@ def test_checkin_round_trip_posts_comparison_and_edits_parent(bot: Bot) -> None:
         assert nudges.status == "cancelled"
 
 
+def test_the_next_checkin_starts_from_the_last_answers(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    answer_checkin(bot)
+    first = open_modal(bot)
+    bot.slack.view_submission(first, fill(first, {"symptoms.blocked_on_product": "sometimes"}))
+    bot.fake.wait_for("chat.update")
+    bot.clock.advance(timedelta(days=28))
+    runner.tick()
+    runner.tick()
+    answer_checkin(bot)
+    bot.fake.wait_for("views.open", count=2, predicate=lambda c: c.args["view"].get(
+        "callback_id") == "checkin")
+    second = open_modal(bot)
+    assert "check-in 2 of 2" in str(second["blocks"][0])
+    answer = next(b for b in second["blocks"] if b.get("block_id") ==
+                  "symptoms.blocked_on_product")
+    assert answer["element"]["initial_option"]["value"] == "sometimes"  # not the verdict's
+
+
+def test_a_changed_verdict_retakes_from_the_checkins_answers(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    answer_checkin(bot)
+    modal = open_modal(bot)
+    bot.slack.view_submission(modal, fill(modal, {"symptoms.decisions_bouncing": "never"}))
+    bot.fake.wait_for("chat.update")
+    with bot.deps.sessions() as s:
+        aid = s.query(m.Assessment).one().id
+    bot.slack.block_action("assessment_retake", str(aid), block_id="checkin_next",
+                           channel_id="C1", message_ts="1.0")
+    intake = bot.fake.wait_for("views.open", count=2, predicate=lambda c: c.args["view"].get(
+        "callback_id") == "intake")[-1].args["view"]  # the first was the questionnaire
+    from bot.views.metadata import decode
+
+    assert decode(intake["private_metadata"]).answers["symptoms.decisions_bouncing"] == "never"
+
+
 def test_without_matplotlib_the_trend_is_posted_as_text(bot: Bot, monkeypatch) -> None:
-    """The charts extra not installed: the same numbers go in the thread as a message."""
+    """The charts extra not installed: the comparison carries the chart's text alone."""
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     ts = posted(bot)
     runner = bot.runner()
     bot.clock.advance(timedelta(days=14))
     runner.tick()
     answer_checkin(bot)
-    modal = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
-        "callback_id") == "checkin")[-1].response["view"]
-    bot.slack.view_submission(modal, fill(modal, {
-        "engagement_started": "yes", "symptoms.blocked_on_product": "sometimes"}))
-    bot.fake.wait_for("chat.update")  # edited after the trend is posted
-    [trend] = bot.fake.wait_for("chat.postMessage", predicate=lambda c: str(
-        c.args.get("text", "")).startswith("Symptoms over time"))
-    assert trend.args["thread_ts"] == ts and trend.args["channel"] == "C1"
-    assert "Developers wait for answers from product: constantly → sometimes" in \
-        trend.args["text"]
+    modal = open_modal(bot)
+    bot.slack.view_submission(modal, fill(modal, {"symptoms.blocked_on_product": "sometimes"}))
+    bot.fake.wait_for("chat.update")  # edited after the comparison is posted
+    [result] = bot.fake.wait_for("chat.postMessage", predicate=lambda c: "checkin_result" in
+                                 str(c.args.get("blocks")))
+    assert result.args["thread_ts"] == ts and result.args["channel"] == "C1"
+    assert "Developers wait for answers from product: All the time → Sometimes" in \
+        str(result.args["blocks"])
     assert [c for c in bot.fake.calls if c.method.startswith("files.")] == []
     with bot.deps.sessions() as s:
         assert s.query(m.Checkin).filter_by(seq=1).one().status == "answered"
+
+
+def test_a_refused_upload_still_posts_the_comparison(bot: Bot) -> None:
+    posted(bot)
+    runner = bot.runner()
+    bot.fake.inject("files.completeUploadExternal", error="internal_error")
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    answer_checkin(bot)
+    modal = open_modal(bot)
+    bot.slack.view_submission(modal, fill(modal, {"symptoms.blocked_on_product": "sometimes"}))
+    bot.fake.wait_for("chat.update")
+    [result] = bot.fake.wait_for("chat.postMessage", predicate=lambda c: "checkin_result" in
+                                 str(c.args.get("blocks")))
+    assert "Over time" in str(result.args["blocks"])
+    assert "image" not in [b["type"] for b in result.args["blocks"]]
+    assert len(comparisons(bot)) == 1
+
+
+def test_an_image_slack_cannot_show_yet_leaves_the_comparison_without_it(bot: Bot) -> None:
+    """Slack refuses the image block (the file still being processed): the comparison goes
+    out once, without the image, its text saying what the chart shows."""
+    posted(bot)
+    runner = bot.runner()
+    bot.fake.inject("chat.postMessage", error="invalid_blocks",
+                    when=lambda args: "checkin_chart" in str(args.get("blocks")))
+    bot.clock.advance(timedelta(days=14))
+    runner.tick()
+    answer_checkin(bot)
+    modal = open_modal(bot)
+    bot.slack.view_submission(modal, fill(modal, {"symptoms.blocked_on_product": "sometimes"}))
+    bot.fake.wait_for("chat.update")
+    assert len(comparisons(bot)) == 1
+    [stored] = comparisons(bot)
+    assert "Over time" in str(stored["blocks"]) and "checkin_chart" not in str(stored["blocks"])
 
 
 def test_checkin_shift_is_loud(bot: Bot) -> None:
@@ -118,19 +214,18 @@ def test_checkin_shift_is_loud(bot: Bot) -> None:
     bot.clock.advance(timedelta(days=14))
     runner.tick()
     answer_checkin(bot)
-    modal = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"].get(
-        "callback_id") == "checkin")[-1].response["view"]
+    modal = open_modal(bot)
     calm = {f"symptoms.{s}": "never" for s in ("unclear_tickets", "blocked_on_product",
                                                "decisions_bouncing", "alignment_over_building")}
     signals = {"signals.roadmap_clear": "5", "signals.leadership_active": "5",
                "signals.process_stable": "5", "signals.outcome_led_scope": "1",
                "signals.design_engineering_together": "1",
                "signals.steering_bandwidth_limited": "1", "signals.need_fast_decisions": "1"}
-    bot.slack.view_submission(modal, fill(modal, {"engagement_started": "yes", **calm,
-                                                  **signals}))
-    result = bot.fake.wait_for("chat.postMessage",
-                               predicate=lambda c: "checkin_shift" in str(c.args.get("blocks")))
-    assert "verdict has shifted" in str(result[0].args["blocks"])
+    bot.slack.view_submission(modal, fill(modal, {**calm, **signals}))
+    bot.fake.wait_for("chat.update")
+    [result] = [msg for msg in comparisons(bot) if "checkin_shift" in str(msg["blocks"])]
+    assert "verdict has shifted" in str(result["blocks"])
+    assert "assessment_retake" in str(result["blocks"])  # the next thing to do
 
 
 def test_only_owner_or_admin_can_open_snooze_or_stop(bot: Bot) -> None:

@@ -13,7 +13,7 @@ import yaml
 from bot.db import models as m
 from bot.views import notices
 from bot.views.ids import Action, BlockId
-from tests.e2e.flow import run_intake
+from tests.e2e.flow import VERDICT_POSTS, run_intake
 from tests.e2e.test_checkins import checkin_posts
 from tests.e2e.test_health import run_posts
 from tests.e2e.test_health import setup as set_up_health_check
@@ -33,7 +33,7 @@ def posted(bot: Bot, user: str = "U1", engagement: str | None = None) -> None:
     if engagement is not None:
         data["engagement"] = engagement
     run_intake(bot, data, user=user)
-    bot.fake.wait_for("chat.postMessage", count=6)
+    bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)
     bot.fake.wait_for("views.update")
 
 
@@ -61,6 +61,45 @@ def button(view: dict[str, Any], action_id: str) -> dict[str, Any]:
         if e["action_id"] == action_id]
     assert found, f"no {action_id} button on this Home tab"
     return found[0]
+
+
+def options(view: dict[str, Any]) -> list[str]:
+    """The values of every item's overflow menu options ("stop:12", ...)."""
+    return [o["value"] for b in view["blocks"] if b["type"] == "actions"
+            for e in b["elements"] if e["type"] == "overflow" for o in e["options"]]
+
+
+def has_option(view: dict[str, Any], verb: str) -> bool:
+    return any(v.startswith(f"{verb}:") for v in options(view))
+
+
+def ref(view: dict[str, Any]) -> str:
+    """The id the first item's menu carries (the older per-action buttons take it too)."""
+    return options(view)[0].split(":", 1)[1]
+
+
+def choose(bot: Bot, view: dict[str, Any], verb: str, user: str) -> Any:
+    """Pick ``verb`` in the first item's overflow menu as ``user``."""
+    value = next(v for v in options(view) if v.startswith(f"{verb}:"))
+    resp = bot.slack.block_action(Action.HOME_ASSESSMENT_MORE, block_id="home", view=view,
+                                  user_id=user, selected=value)
+    assert resp.status == 200 and not resp.body.strip()
+    return resp
+
+
+def confirm_modal(bot: Bot, count: int = 1) -> dict[str, Any]:
+    call = bot.fake.wait_for("views.open", count=count, predicate=lambda c: c.args["view"].get(
+        "callback_id") == "home_confirm")[-1]
+    view: dict[str, Any] = call.response["view"]
+    return view
+
+
+def confirm(bot: Bot, modal: dict[str, Any], user: str) -> dict[str, Any]:
+    """Press the confirm modal's submit; the Home tab Slack shows afterwards."""
+    before = len(homes(bot, user))
+    resp = bot.slack.view_submission(modal, {}, user_id=user)
+    assert resp.status == 200 and not resp.body.strip()  # closed
+    return _next_home(bot, user, before)
 
 
 def has_button(view: dict[str, Any], action_id: str) -> bool:
@@ -103,15 +142,27 @@ def followups_state(bot: Bot) -> tuple[str, list[tuple[str, datetime]], list[tup
 # ------------------------------------------------------------------ follow-ups
 
 
+def pick(bot: Bot, view: dict[str, Any], verb: str, user: str) -> dict[str, Any]:
+    """Pick a menu option that acts at once; the Home tab afterwards."""
+    before = len(homes(bot, user))
+    choose(bot, view, verb, user)
+    return _next_home(bot, user, before)
+
+
 def test_owner_snoozes_from_home_and_sees_the_new_date(bot: Bot) -> None:
     bot.fake.add_user("U1", tz="Europe/Berlin")
     posted(bot)
     home = open_home(bot, "U1")
     # the first check-in: 14 days after Mon 2 Mar 09:00 UTC, 10:00 in Berlin
     assert "next check-in Mon 16 Mar 10:00 your time" in str(home)
+    # one primary button, the rest in the menu
+    primary = [e for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e.get("style") == "primary" and e["action_id"] != Action.START_INTAKE]
+    assert [e["action_id"] for e in primary] == [Action.HOME_OPEN_THREAD]
+    assert [v.split(":")[0] for v in options(home)] == [
+        "snooze_day", "snooze_week", "stop", "delete"]
     _, before, jobs_before = followups_state(bot)
-    snooze = button(home, Action.HOME_SNOOZE_DAY)
-    after_click = click(bot, home, Action.HOME_SNOOZE_DAY, snooze["value"], "U1")
+    after_click = pick(bot, home, "snooze_day", "U1")  # no dialog: snoozing is harmless
     assert notice(after_click).startswith(":white_check_mark: Snoozed")
     assert "next check-in Tue 17 Mar 10:00 your time" in str(after_click)
     status, after, jobs_after = followups_state(bot)
@@ -119,22 +170,30 @@ def test_owner_snoozes_from_home_and_sees_the_new_date(bot: Bot) -> None:
     assert [due for _, due in after] == [due + timedelta(days=1) for _, due in before]
     assert jobs_after != jobs_before and all(s == "pending" for s, _ in jobs_after)
     # a week more, from the re-published tab
-    again = click(bot, after_click, Action.HOME_SNOOZE_WEEK, snooze["value"], "U1")
+    again = pick(bot, after_click, "snooze_week", "U1")
     assert "next check-in Tue 24 Mar 10:00 your time" in str(again)
     _, later, _ = followups_state(bot)
     assert [due for _, due in later] == [due + timedelta(days=8) for _, due in before]
+    # the older buttons (on a Home published before) still do the same
+    older = click(bot, again, Action.HOME_SNOOZE_DAY, ref(again), "U1")
+    assert "next check-in Wed 25 Mar 10:00 your time" in str(older)
 
 
 def test_owner_stops_from_home(bot: Bot) -> None:
     bot.fake.add_user("U1")
     posted(bot)
     home = open_home(bot, "U1")
-    stop = button(home, Action.HOME_STOP_FOLLOWUPS)
-    assert stop["confirm"]["title"]["text"] == "Stop follow-ups?"
-    after = click(bot, home, Action.HOME_STOP_FOLLOWUPS, stop["value"], "U1")
+    choose(bot, home, "stop", "U1")
+    modal = confirm_modal(bot)  # asked first, in words, before anything changes
+    assert modal["title"]["text"] == "Stop follow-ups?"
+    assert modal["submit"]["text"] == "Stop them" and modal["close"]["text"] == "Keep them"
+    assert "Subscription billing rebuild" in str(modal["blocks"]) and \
+        "can't undo" in str(modal["blocks"])
+    assert followups_state(bot)[0] == "active"
+    after = confirm(bot, modal, "U1")
     assert notice(after).startswith(":white_check_mark: Stopped all follow-ups")
     assert "follow-ups stopped" in str(after)
-    assert not has_button(after, Action.HOME_STOP_FOLLOWUPS)
+    assert not has_option(after, "stop") and has_option(after, "delete")
     assert has_button(after, Action.HOME_OPEN_THREAD)
     status, checkins, jobs = followups_state(bot)
     assert status == "stopped" and {s for s, _ in checkins} == {"stopped"}
@@ -142,15 +201,36 @@ def test_owner_stops_from_home(bot: Bot) -> None:
     # the verdict in the channel says so too, as when stopped from the thread
     assert "Follow-ups stopped by" in str(bot.fake.wait_for("chat.update")[-1].args)
     # a second click (a stale tab) says what is going on instead of pretending
-    again = click(bot, home, Action.HOME_STOP_FOLLOWUPS, stop["value"], "U1")
+    again = click(bot, home, Action.HOME_STOP_FOLLOWUPS, ref(home), "U1")
     assert "already stopped" in notice(again)
+
+
+def test_closing_the_confirm_changes_nothing_and_a_stranger_is_refused_first(bot: Bot
+                                                                             ) -> None:
+    bot.fake.add_user("U1")
+    bot.fake.add_user("U2", is_admin=False)
+    posted(bot)
+    home = open_home(bot, "U1")
+    before = followups_state(bot)
+    choose(bot, home, "delete", "U1")
+    confirm_modal(bot)  # closed with "Keep it": Slack sends nothing (no notify_on_close)
+    assert followups_state(bot) == before and stored(bot)[0] == 1
+    # someone else picking Stop is told no on their tab, and no dialog opens
+    published = len(homes(bot, "U2"))
+    bot.slack.block_action(Action.HOME_ASSESSMENT_MORE, block_id="home", user_id="U2",
+                           view={"id": "V2", "type": "home", "private_metadata": "0"},
+                           selected=f"stop:{ref(home)}")
+    refused = _next_home(bot, "U2", published)
+    assert notice(refused) == f":no_entry: {NOT_OWNER} stop these follow-ups."
+    assert len([c for c in bot.fake.calls_to("views.open")
+                if c.args["view"].get("callback_id") == "home_confirm"]) == 1
 
 
 def test_someone_else_is_refused_on_their_home_and_nothing_changes(bot: Bot) -> None:
     bot.fake.add_user("U1")
     bot.fake.add_user("U2", is_admin=False)
     posted(bot)
-    value = button(open_home(bot, "U1"), Action.HOME_STOP_FOLLOWUPS)["value"]
+    value = ref(open_home(bot, "U1"))
     before = followups_state(bot)
     theirs = open_home(bot, "U2")
     assert "None yet" in str(theirs)  # U2's own Home shows none of U1's assessments
@@ -169,7 +249,7 @@ def test_a_workspace_admin_may_stop_someone_elses_followups(bot: Bot) -> None:
     bot.fake.add_user("U1")
     bot.fake.add_user("UADMIN", is_admin=True)
     posted(bot)
-    value = button(open_home(bot, "U1"), Action.HOME_STOP_FOLLOWUPS)["value"]
+    value = ref(open_home(bot, "U1"))
     admin_home = open_home(bot, "UADMIN")
     after = click(bot, admin_home, Action.HOME_STOP_FOLLOWUPS, value, "UADMIN")
     assert notice(after).startswith(":white_check_mark: Stopped all follow-ups")
@@ -190,6 +270,9 @@ def test_paused_followups_resume_from_home(bot: Bot) -> None:
     assert status == "paused" and {s for s, _ in jobs} == {"paused"}
     home = open_home(bot, "U1")
     assert "follow-ups paused" in str(home)
+    # paused: resume is the one primary button, and the menu offers no snooze
+    assert button(home, Action.HOME_RESUME_FOLLOWUPS)["style"] == "primary"
+    assert [v.split(":")[0] for v in options(home)] == ["open", "stop", "delete"]
     resume = button(home, Action.HOME_RESUME_FOLLOWUPS)
     after = click(bot, home, Action.HOME_RESUME_FOLLOWUPS, resume["value"], "U1")
     assert notice(after).startswith(":white_check_mark: Resumed the follow-ups")
@@ -214,7 +297,7 @@ def test_the_same_page_comes_back_after_a_click(bot: Bot) -> None:
                             due_at=now + timedelta(days=14), created_at=now))
     second = older_page(bot, open_home(bot, "U1"), "U1")
     assert second["private_metadata"] == "1" and "Work 00" in str(second)
-    value = button(second, Action.HOME_SNOOZE_DAY)["value"]
+    value = ref(second)
     after = click(bot, second, Action.HOME_SNOOZE_DAY, value, "U1")
     assert after["private_metadata"] == "1" and "Work 00" in str(after)
     assert "Work 14" not in str(after) and "Snoozed" in notice(after)
@@ -341,15 +424,16 @@ def test_owner_deletes_an_assessment_from_home(bot: Bot, caplog: pytest.LogCaptu
     with bot.deps.sessions() as s:
         assessment_id = s.query(m.Assessment).one().id
     home = open_home(bot, "U1")
-    delete = button(home, Action.HOME_DELETE_ASSESSMENT)
-    assert delete["value"] == str(assessment_id)
-    assert delete["confirm"]["title"]["text"] == "Delete this assessment?"
-    assert "message in the channel stays" in delete["confirm"]["text"]["text"]
+    assert ref(home) == str(assessment_id)
+    choose(bot, home, "delete", "U1")
+    modal = confirm_modal(bot)
+    assert modal["title"]["text"] == "Delete this assessment?"
+    assert "message in the channel stays" in str(modal["blocks"])
     messages_before = len(bot.fake.calls_to("chat.postMessage"))
-    after = click(bot, home, Action.HOME_DELETE_ASSESSMENT, delete["value"], "U1")
+    after = confirm(bot, modal, "U1")
     assert notice(after).startswith(":white_check_mark: Deleted *Subscription billing rebuild*")
     assert "The message in <#C1> is left as it was" in notice(after)
-    assert "None yet" in str(after) and not has_button(after, Action.HOME_DELETE_ASSESSMENT)
+    assert "None yet" in str(after) and not has_option(after, "delete")
     # the record and its check-ins are gone, its jobs cancelled; the channel is untouched
     assert stored(bot) == (0, 0, {"cancelled"})
     assert bot.fake.calls_to("chat.update") == [] and bot.fake.calls_to("chat.delete") == []
@@ -358,8 +442,8 @@ def test_owner_deletes_an_assessment_from_home(bot: Bot, caplog: pytest.LogCaptu
     assert logged == [f"assessment {assessment_id} deleted by U1 (team T1, owner U1): "
                       "2 check-in(s), 2 job(s) cancelled"]
     assert not any("Subscription billing rebuild" in r.getMessage() for r in caplog.records)
-    # a stale tab clicked again says so
-    again = click(bot, home, Action.HOME_DELETE_ASSESSMENT, delete["value"], "U1")
+    # the same dialog submitted again (a double click) says so on Home
+    again = confirm(bot, modal, "U1")
     assert notice(again) == ":warning: I can't find that assessment any more."
     # and no check-in ever comes
     runner = bot.runner()
@@ -375,7 +459,7 @@ def test_only_the_owner_or_an_admin_may_delete(bot: Bot, caplog: pytest.LogCaptu
     bot.fake.add_user("U2", is_admin=False)
     bot.fake.add_user("UADMIN", is_admin=True)
     posted(bot)
-    value = button(open_home(bot, "U1"), Action.HOME_DELETE_ASSESSMENT)["value"]
+    value = ref(open_home(bot, "U1"))
     before = stored(bot)
     refused = click(bot, open_home(bot, "U2"), Action.HOME_DELETE_ASSESSMENT, value, "U2")
     assert notice(refused) == f":no_entry: {NOT_OWNER} delete this assessment."
@@ -425,7 +509,7 @@ def test_buttons_on_messages_of_a_deleted_assessment_say_so(bot: Bot) -> None:
         "callback_id") == "checkin")[-1].response["view"]
     home = open_home(bot, "U1")
     click(bot, home, Action.HOME_DELETE_ASSESSMENT,
-          button(home, Action.HOME_DELETE_ASSESSMENT)["value"], "U1")
+          ref(home), "U1")
     assert stored(bot)[:2] == (0, 0)
     # submitting the open check-in: told why, instead of the window just closing
     ack = bot.slack.view_submission(modal, fill(modal, {"engagement_started": "yes"}))
@@ -462,7 +546,7 @@ def test_deleting_the_last_one_on_a_page_shows_the_page_before(bot: Bot) -> None
     second = older_page(bot, open_home(bot, "U1"), "U1")
     assert second["private_metadata"] == "1" and "Work 00" in str(second)
     after = click(bot, second, Action.HOME_DELETE_ASSESSMENT,
-                  button(second, Action.HOME_DELETE_ASSESSMENT)["value"], "U1")
+                  ref(second), "U1")
     assert notice(after).startswith(":white_check_mark: Deleted *Work 00*")
     assert after["private_metadata"] == "0" and "Work 10" in str(after)
     assert not has_button(after, Action.HOME_OLDER)
@@ -475,7 +559,7 @@ def test_a_hostile_name_cannot_ping_from_home_notices_or_check_ins(bot: Bot) -> 
     bot.fake.add_user("U1")
     posted(bot, engagement=HOSTILE)
     home = open_home(bot, "U1")
-    value = button(home, Action.HOME_SNOOZE_DAY)["value"]
+    value = ref(home)
     shown = "*&lt;!channel&gt; &amp; &lt;@U123&gt; ship it*"
     for action_id in (Action.HOME_SNOOZE_DAY, Action.HOME_SNOOZE_WEEK):
         text = notice(click(bot, home, action_id, value, "U1"))
@@ -544,7 +628,7 @@ def test_followup_buttons_leave_health_check_jobs_with_the_same_id_alone(bot: Bo
     health_before = health_state(bot)
     assert health_before[0] == "active" and [s for s, _ in health_before[1]] == ["pending"]
     home = open_home(bot, "U1")
-    value = button(home, Action.HOME_SNOOZE_WEEK)["value"]
+    value = ref(home)
     for action_id in (Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS,
                       Action.HOME_DELETE_ASSESSMENT):
         assert notice(click(bot, home, action_id, value, "U1")).startswith(

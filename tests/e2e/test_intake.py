@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.flow import answers_by_step, run_intake
+from tests.e2e.flow import VERDICT_POSTS, answers_by_step, run_intake
 from tests.fakeslack.client import fill
 from tests.support import scenarios
 from tests.support.harness import Bot
@@ -26,8 +26,9 @@ def scenario(path: Path) -> tuple[dict, dict]:
 def test_scenario_lands_its_verdict_in_a_thread(bot: Bot, path: Path) -> None:
     answers, expect = scenario(path)
     run_intake(bot, answers)
-    posts = bot.fake.wait_for("chat.postMessage", count=6)
-    parent, replies = posts[0], posts[1:6]
+    posts = bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)
+    parent, replies = posts[0], posts[1:VERDICT_POSTS]
+    assert len(replies) == 2  # at most two replies at post time
     blocks = str(parent.args["blocks"])
     assert parent.args["channel"] == "C1" and parent.args.get("text")
     assert MODEL_WORDS[expect["model"]] in blocks
@@ -36,10 +37,23 @@ def test_scenario_lands_its_verdict_in_a_thread(bot: Bot, path: Path) -> None:
     assert ("assessment_mismatch" in blocks) == expect["mismatch"]
     ts = parent.response["ts"]
     assert all(r.args.get("thread_ts") == ts for r in replies)
-    assert "Decision matrix" in str([r.args for r in replies])
+    assert "How the models rank" in str(replies[0].args) and "Next steps" in \
+        str(replies[1].args)
+    # the Details button opens the full evidence; its pages switch in place
+    bot.slack.block_action("assessment_show_matrix", "1", block_id="assessment_actions",
+                           channel_id="C1", message_ts=ts)
+    details = bot.fake.wait_for("views.open", predicate=lambda c: c.args["view"]["title"][
+        "text"] == "Verdict details")[-1].response["view"]
+    assert "Every answer that moved it" in str(details["blocks"])
+    bot.slack.block_action("assessment_details_matrix", "1", block_id="details_pages",
+                           view=details)
+    matrix = bot.fake.wait_for("views.update", predicate=lambda c: "matrix_model_1" in str(
+        c.args["view"]))[-1]
+    assert matrix.args["view_id"] == details["id"]
+    assert MODEL_WORDS[expect["model"]] in str(matrix.args["view"]["blocks"])
     # the modal tells the user where it went
-    update = bot.fake.wait_for("views.update")[-1]
-    assert "Posted your verdict" in str(update.args["view"])
+    bot.fake.wait_for("views.update", predicate=lambda c: "Posted your verdict" in str(
+        c.args["view"]))
 
 
 def test_validation_error_is_shown_on_the_field(bot: Bot) -> None:
@@ -60,7 +74,42 @@ def test_option_outside_the_allowed_values_is_refused(bot: Bot) -> None:
     step0 = answers_by_step(answers)[0] | {"duration": "forever"}
     body = bot.slack.view_submission(view, fill(view, step0)).json()
     assert body["response_action"] == "errors"
-    assert "long_term" in body["errors"]["duration"]
+    assert "Long term (over 6 months)" in body["errors"]["duration"]
+    assert "long_term" not in body["errors"]["duration"]  # words, never the spec's ids
+
+
+def test_context_answers_travel_through_the_modal(bot: Bot) -> None:
+    """The optional context answers are asked on the existing pages and stored."""
+    answers, _ = scenario(scenarios.OWN_DIR / "many_teams_many_agencies.yaml")
+    assert {"teams", "vendors_in_use"} <= set(answers)
+    run_intake(bot, answers)
+    bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)
+    from bot.db import models as m
+
+    with bot.deps.sessions() as s:
+        stored = s.query(m.Assessment).one().answers
+    for key in ("teams", "vendors_in_use", "requirements"):
+        assert stored.get(key) == answers.get(key)
+
+
+def test_my_own_times_shows_its_box(bot: Bot) -> None:
+    """Picking "My own times" redraws the first page with the box for them, keeping what
+    was typed; the times then decide the check-ins."""
+    answers, _ = scenario(SCENARIOS[0])
+    bot.slack.command("")
+    bot.fake.wait_for("views.open")
+    view = bot.last_view()
+    assert "checkin_cadence_custom" not in str(view["blocks"])
+    step0 = answers_by_step(answers)[0] | {"checkin_cadence": "custom"}
+    bot.slack.block_action("checkin_cadence", block_id="checkin_cadence", view=view,
+                           values=fill(view, step0))
+    bot.fake.wait_for("views.update")
+    redrawn = bot.fake.views[view["id"]]
+    assert "checkin_cadence_custom" in str(redrawn["blocks"])
+    assert "Subscription billing rebuild" in str(redrawn)  # typed before the redraw
+    resp = bot.submit(redrawn, step0 | {"checkin_cadence_custom": "3d"})
+    assert resp.json()["response_action"] == "update"
+    assert "Step 2 of 4" in str(bot.fake.views[view["id"]]["blocks"][0])
 
 
 def test_back_keeps_answers(bot: Bot) -> None:
@@ -99,7 +148,7 @@ def test_same_final_submission_twice_posts_once(bot: Bot) -> None:
     first = bot.slack.view_submission(view, values)
     second = bot.slack.view_submission(view, values)
     assert first.status == second.status == 200
-    bot.fake.wait_for("chat.postMessage", count=6)
+    bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS)
     bot.fake.wait_for("views.update")
     import time
 
@@ -142,7 +191,7 @@ def test_private_channel_without_the_bot_keeps_answers_and_says_how(bot: Bot) ->
     bot.fake.channels["G1"].is_member = True
     bot.slack.block_action("assessment_retry_post", str(row.id), block_id="retry",
                            view=bot.fake.views[update.args["view_id"]])
-    bot.fake.wait_for("chat.postMessage", count=6,
+    bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS,
                       predicate=lambda c: c.args["channel"] == "G1")
 
 
@@ -151,7 +200,8 @@ def test_public_channel_not_in_channel_joins_and_posts(bot: Bot) -> None:
     answers, _ = scenario(SCENARIOS[1])
     run_intake(bot, answers, channel="C9")
     bot.fake.wait_for("conversations.join")
-    bot.fake.wait_for("chat.postMessage", count=6, predicate=lambda c: c.args["channel"] == "C9")
+    bot.fake.wait_for("chat.postMessage", count=VERDICT_POSTS,
+                      predicate=lambda c: c.args["channel"] == "C9")
 
 
 def test_two_try_again_clicks_at_once_post_the_verdict_once(bot: Bot) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.db import models as m
-from tests.e2e.flow import run_intake
+from tests.e2e.flow import VERDICT_POSTS, run_intake
 from tests.e2e.test_intake import SCENARIOS, scenario
 from tests.support.harness import Bot
 
@@ -28,10 +28,10 @@ def parents(bot: Bot) -> list[dict]:
             if channel == "C1" and msg.get("thread_ts") is None]
 
 
-@pytest.mark.parametrize("nth", [1, 3], ids=["parent", "reply"])
+@pytest.mark.parametrize("nth", [1, VERDICT_POSTS], ids=["parent", "reply"])
 @pytest.mark.parametrize("fault", FAULTS)
 def test_recommendation_posts_once_through_a_fault(bot: Bot, fault: str, nth: int) -> None:
-    """The fault hits the parent message (1st post) or a thread reply (3rd)."""
+    """The fault hits the parent message (1st post) or a thread reply (the last)."""
     answers, _ = scenario(SCENARIOS[0])
     state = {"n": 0}
 
@@ -49,10 +49,10 @@ def test_recommendation_posts_once_through_a_fault(bot: Bot, fault: str, nth: in
               if channel == "C1" and msg.get("thread_ts")]
     assert row.status == "posted"
     assert len(parents(bot)) == 1
-    assert len(thread) == 5
+    assert len(thread) == VERDICT_POSTS - 1
 
 
-@pytest.mark.parametrize("nth", [1, 3], ids=["parent", "reply"])
+@pytest.mark.parametrize("nth", [1, VERDICT_POSTS], ids=["parent", "reply"])
 def test_a_post_slack_answers_too_late_is_not_repeated_by_try_again(bot: Bot, nth: int
                                                                      ) -> None:
     """Slack takes the message but answers after the client gave up (3 s): the user is
@@ -80,8 +80,9 @@ def test_a_post_slack_answers_too_late_is_not_repeated_by_try_again(bot: Bot, nt
     time.sleep(0.3)
     with bot.deps.sessions() as s:
         row = s.query(m.Assessment).one()
-        assert row.status == "posted" and row.thread_posted == 5 and row.post_error is None
+        assert row.status == "posted" and row.thread_posted == VERDICT_POSTS - 1
+        assert row.post_error is None
     assert len(parents(bot)) == 1
     thread = [msg for (channel, _), msg in bot.fake.messages.items()
               if channel == "C1" and msg.get("thread_ts")]
-    assert len(thread) == 5
+    assert len(thread) == VERDICT_POSTS - 1

@@ -37,6 +37,8 @@ class SlackSender:
         self.url = url
         self.secret = signing_secret
         self.response_url = response_url or "https://hooks.slack.invalid/commands/x"
+        # (what was sent, the bot's JSON answer): acks carry ephemerals and modal steps
+        self.responses: list[tuple[str, Any]] = []
 
     def send(self, body: str, content_type: str, *, timestamp: int | None = None,
              bad_signature: bool = False, retry_num: int | None = None,
@@ -53,9 +55,20 @@ class SlackSender:
         req = Request(self.url, data=body.encode(), headers=headers, method="POST")
         try:
             with urlopen(req, timeout=timeout) as resp:
-                return Response(resp.status, dict(resp.headers), resp.read().decode())
+                answer = Response(resp.status, dict(resp.headers), resp.read().decode())
         except HTTPError as err:
             return Response(err.code, dict(err.headers), err.read().decode())
+        self._keep(body, answer)
+        return answer
+
+    def _keep(self, sent: str, answer: Response) -> None:
+        try:
+            parsed = json.loads(answer.body) if answer.body.strip() else None
+        except ValueError:
+            return
+        if parsed is not None:
+            kind = "command" if sent.startswith("token=") or "&command=" in sent else "ack"
+            self.responses.append((kind, parsed))
 
     def form(self, fields: dict[str, str], **kw: Any) -> Response:
         return self.send(urlencode(fields), "application/x-www-form-urlencoded", **kw)
@@ -84,10 +97,14 @@ class SlackSender:
     def block_action(self, action_id: str, value: str | None = None, *, block_id: str = "b",
                      view: dict[str, Any] | None = None, channel_id: str | None = None,
                      message_ts: str | None = None, user_id: str = "U1", team_id: str = TEAM,
-                     values: dict[str, Any] | None = None, **kw: Any) -> Response:
+                     values: dict[str, Any] | None = None, selected: str | None = None,
+                     **kw: Any) -> Response:
+        """A click: on a button (``value``), or on an overflow menu's option (``selected``,
+        the option's value)."""
         return self.interactive(block_action_payload(
             action_id, value, block_id=block_id, view=view, channel_id=channel_id,
-            message_ts=message_ts, user_id=user_id, team_id=team_id, values=values), **kw)
+            message_ts=message_ts, user_id=user_id, team_id=team_id, values=values,
+            selected=selected), **kw)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None,
               team_id: str = TEAM, **kw: Any) -> Response:
@@ -127,10 +144,16 @@ def view_submission_payload(view: dict[str, Any], values: dict[str, Any], *, use
 def block_action_payload(action_id: str, value: str | None, *, block_id: str,
                          view: dict[str, Any] | None, channel_id: str | None,
                          message_ts: str | None, user_id: str, team_id: str,
-                         values: dict[str, Any] | None = None) -> dict[str, Any]:
+                         values: dict[str, Any] | None = None,
+                         selected: str | None = None) -> dict[str, Any]:
     action: dict[str, Any] = {"type": "button", "action_id": action_id, "block_id": block_id,
                               "text": {"type": "plain_text", "text": "x"},
                               "action_ts": f"{time.time():.6f}"}
+    if selected is not None:  # an overflow menu: the option picked, no value or text
+        action = {"type": "overflow", "action_id": action_id, "block_id": block_id,
+                  "selected_option": {"text": {"type": "plain_text", "text": "x"},
+                                      "value": selected},
+                  "action_ts": action["action_ts"]}
     if value is not None:
         action["value"] = value
     payload: dict[str, Any] = {

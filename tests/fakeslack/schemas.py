@@ -188,6 +188,19 @@ def validate_blocks_message(payload: dict[str, Any]) -> None:
     _raise("message", problems)
 
 
+def validate_file_share(args: dict[str, Any]) -> None:
+    """The blocks a file's share message carries (files.completeUploadExternal), when it
+    has some: as a message's, without the text fallback (the file call has no such field)."""
+    blocks = args.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not blocks:
+        return
+    if args.get("initial_comment"):
+        _raise("file share", ["blocks and initial_comment: Slack ignores the blocks"])
+    validate_blocks_message({"text": "(file)", "blocks": blocks})
+
+
 MANIFEST_URL = ("https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/"
                 "manifest.schema.{}.json")
 

@@ -364,6 +364,8 @@ class FakeSlack:
                 schemas.validate_modal(args["view"])
             elif method == "views.publish":
                 schemas.validate_home(args["view"])
+            elif method == "files.completeUploadExternal":
+                schemas.validate_file_share(args)
         except (schemas.BlockKitError, KeyError, TypeError) as exc:
             with self._cond:
                 self.schema_errors.append((method, str(exc)))
@@ -534,6 +536,17 @@ class FakeSlack:
         missing = [f["id"] for f in files if f["id"] not in self.uploads]
         if missing:
             return {"ok": False, "error": "file_not_found"}
+        channel = args.get("channel_id")
+        if channel and args.get("blocks"):  # a message with blocks and the file in it
+            err = self._channel_error(str(channel), posting=True)
+            if err:
+                return {"ok": False, "error": err}
+            ts = self._next_ts()  # the file's share message, as Slack posts it
+            msg = {"ts": ts, "text": "", "blocks": args.get("blocks"),
+                   "thread_ts": args.get("thread_ts"),
+                   "user": "UBOT", "files": [{"id": f["id"]} for f in files]}
+            with self._cond:
+                self.messages[(str(channel), ts)] = msg
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"),
                                        "name": self.upload_names.get(f["id"])} for f in files]}
 

@@ -95,11 +95,29 @@ def start_bot(fake: FakeSlack, db_url: str, **overrides: Any) -> Bot:
                fake=fake, clock=clock, app=app)
 
 
+def check_answers(bot: Bot, node_id: str) -> None:
+    """What the bot's own HTTP answers showed (slash command replies, modal steps sent
+    back in the ack): valid Block Kit, and no contract id in them."""
+    from tests.fakeslack import schemas
+    from tests.support import surfaces
+
+    shown = surfaces.answered(bot.slack.responses)
+    surfaces.dump(node_id + "-answers", shown)
+    for kind, payload in shown:
+        if kind.endswith((":update", ":push")):
+            schemas.validate_modal(payload)
+        elif payload.get("blocks"):
+            schemas.validate_blocks_message(payload)
+    problems = surfaces.check(shown)
+    assert problems == [], "a person would read contract ids:\n" + "\n".join(problems[:20])
+
+
 @pytest.fixture
-def bot(fake_slack: FakeSlack, tmp_path: Any) -> Iterator[Bot]:
+def bot(fake_slack: FakeSlack, tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Bot]:
     running = start_bot(fake_slack, f"sqlite:///{tmp_path}/bot.db")
     yield running
     running.server.stop()
+    check_answers(running, request.node.nodeid)
 
 
 @pytest.fixture(params=KINDS)
@@ -113,3 +131,4 @@ def db_bot(request: pytest.FixtureRequest, fake_slack: FakeSlack, tmp_path: Any
     running = start_bot(fake_slack, url, **(marker.kwargs if marker else {}))
     yield running
     running.server.stop()
+    check_answers(running, request.node.nodeid)

@@ -65,7 +65,18 @@ def test_health_png_is_a_small_deterministic_png() -> None:
 def test_symptom_chart_still_draws() -> None:
     labels, series = charts.symptom_series({"symptoms": {}}, [{"symptoms": {}}])
     assert charts.symptom_png(labels, series).startswith(PNG_SIGNATURE)
-    assert "baseline, check-in 1" in charts.symptom_text(labels, series)
+    assert "verdict, check-in 1" in charts.symptom_text(labels, series)
+
+
+def test_symptom_trend_keeps_only_what_moved_in_the_intakes_words() -> None:
+    labels, series = charts.symptom_series(
+        {"symptoms": {"blocked_on_product": "constantly"}},
+        [{"symptoms": {"blocked_on_product": "often"}}, {"symptoms": {}}])
+    moved = charts.moved(series)
+    assert list(moved) == ["blocked_on_product"]  # the flat rows say nothing
+    text = charts.symptom_text(labels, moved)
+    assert "Developers wait for answers from product: All the time → Often → Never" in text
+    assert "constantly" not in text and "Tickets" not in text
 
 
 def test_available_with_and_without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,4 +87,4 @@ def test_available_with_and_without_matplotlib(monkeypatch: pytest.MonkeyPatch) 
     labels, series = charts.health_series(_runs())
     assert "• Clear tickets: 0.00 → 0.67" in charts.health_text(labels, series)
     labels, symptoms = charts.symptom_series({"symptoms": {}}, [{"symptoms": {}}])
-    assert "baseline, check-in 1" in charts.symptom_text(labels, symptoms)
+    assert "verdict, check-in 1" in charts.symptom_text(labels, symptoms)

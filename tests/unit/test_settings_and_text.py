@@ -98,19 +98,21 @@ def test_request_log_line_names_ids_only() -> None:
         == "/engagement ?"
 
 
-def test_matrix_text_shows_all_models_and_factors_aligned() -> None:
+def test_matrix_shows_all_models_and_factors_one_section_each() -> None:
     from pathlib import Path
 
-    from bot.views.recommendation import matrix_text
+    from bot.views.recommendation import matrix_blocks
     from triage import assess, load_intake
+    from triage.questions import FACTORS, MODELS
 
     example = Path(__file__).resolve().parents[2] / "examples" / "wants_hands_needs_owner.yaml"
-    text = matrix_text(assess(load_intake(example.read_text())))
-    lines = text.strip("`\n").splitlines()
-    assert len({len(line) for line in lines}) == 1  # every row the same width
-    assert len(lines) == 1 + 9 + 1  # header, 8 factors + fit, total
-    for short in ("Staff aug", "Product del", "Managed svc", "Marketplace"):
-        assert short in lines[0]
+    blocks = matrix_blocks(assess(load_intake(example.read_text())))
+    models = [b for b in blocks if str(b.get("block_id", "")).startswith("matrix_model_")]
+    assert len(models) == len(MODELS)
+    for name in MODELS.values():
+        assert sum(name in b["text"]["text"] for b in models) == 1
+    for b in models:
+        assert [f["text"].split("\n")[0] for f in b["fields"]] == list(FACTORS.values())
 
 
 def _settings(**env: str):

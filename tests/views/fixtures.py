@@ -23,11 +23,14 @@ from triage.models import (
     Mismatch,
     RankedModel,
     Recommendation,
+    Requirements,
     Risk,
     RiskId,
     Slowdown,
     StatedNeed,
     SymptomFinding,
+    Teams,
+    VendorsInUse,
     Weight,
     symptom_category,
 )
@@ -47,7 +50,7 @@ def ranked(model: EngagementModel, score: float, *, why: str = "fits well") -> R
 def assessment(*, mismatch: bool = True, symptoms: bool = True, risks: bool = True,
                engagement: str = "Checkout revamp", why: str = "because the answers say so",
                evidence: int = 5, next_steps: int = 4, kind: BottleneckKind =
-               BottleneckKind.OWNERSHIP) -> Assessment:
+               BottleneckKind.OWNERSHIP, close_call: int = 0) -> Assessment:
     order = (EngagementModel.PRODUCT_DELIVERY, EngagementModel.MANAGED_MARKETPLACE,
              EngagementModel.MANAGED_SERVICES, EngagementModel.STAFF_AUGMENTATION)
     ranking = [ranked(m, 4.0 - i * 0.7, why=why) for i, m in enumerate(order)]
@@ -65,7 +68,8 @@ def assessment(*, mismatch: bool = True, symptoms: bool = True, risks: bool = Tr
         symptoms=[SymptomFinding(id=s, level=Level.OFTEN, category=symptom_category(s))
                   for s in SYMPTOM_IDS] if symptoms else [],
         recommendation=Recommendation(model=order[0], ranking=ranking,
-                                      rationale=[f"Rationale: {why}"]),
+                                      rationale=[f"Rationale: {why}"],
+                                      close_call=list(order[:close_call])),
         mismatch=Mismatch(stated=EngagementModel.STAFF_AUGMENTATION,
                           recommended=EngagementModel.PRODUCT_DELIVERY,
                           why=f"Mismatch: {why}") if mismatch else None,
@@ -101,5 +105,8 @@ def answers() -> st.SearchStrategy[dict[str, Any]]:
                 {}, optional={p: st.sampled_from([e.value for e in Weight])
                               for p in PRIORITY_IDS}),
             "notes": notes_texts.filter(bool),
+            "teams": st.sampled_from([e.value for e in Teams]),
+            "vendors_in_use": st.sampled_from([e.value for e in VendorsInUse]),
+            "requirements": st.sampled_from([e.value for e in Requirements]),
         },
     )

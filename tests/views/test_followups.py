@@ -3,6 +3,7 @@ the bot names are real mentions."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from bot.views.recommendation import (
 )
 from tests.fakeslack.schemas import validate_blocks_message, validate_modal
 from tests.views.fixtures import assessment
-from triage.models import Comparison, Trend
+from triage.models import OWNERSHIP_SYMPTOMS, Change, Comparison, Shift, Trend
 
 HOSTILE = "<!channel> & <@U123> <https://evil.example|click>"
 
@@ -66,9 +67,99 @@ def test_checkin_message_escapes_the_engagement_name() -> None:
 
 def test_checkin_modal_escapes_the_engagement_name() -> None:
     modal = fu.checkin_modal(fu.CheckinState(team_id="T1", checkin_id=5), engagement=HOSTILE,
-                             seq=1, of_total=2, baseline={})
+                             seq=1, of_total=2, last={})
     validate_modal(modal)
     assert "<!channel>" not in str(modal["blocks"][0])
+
+
+def test_checkin_asks_only_what_moved_the_verdict_filled_with_the_last_answers() -> None:
+    from tests.support import scenarios
+    from triage import assess, parse_intake
+
+    verdict = assess(parse_intake(scenarios.answers(scenarios.NEEDS_HANDS)))
+    last = {"symptoms.unclear_tickets": "sometimes", "signals.process_stable": 2}
+    modal = fu.checkin_modal(fu.CheckinState(team_id="T1", checkin_id=5), engagement="X",
+                             seq=2, of_total=2, last=last, verdict=verdict)
+    validate_modal(modal)
+    asked = [b["block_id"] for b in modal["blocks"] if b["type"] == "input"
+             and b["block_id"] != fu.NOTE_BLOCK]
+    moved = {e.field for e in (*verdict.bottleneck.evidence, *verdict.recommendation.drivers)}
+    signals = [p for p in asked if p.startswith("signals.")]
+    assert signals and set(signals) <= moved  # only the statements that drove it
+    assert {f"symptoms.{s}" for s in OWNERSHIP_SYMPTOMS} <= set(asked)
+    assert "engagement_started" not in asked  # cannot move the verdict: not asked
+    by_id = {b["block_id"]: b for b in modal["blocks"] if b["type"] == "input"}
+    assert by_id["symptoms.unclear_tickets"]["element"]["initial_option"]["value"] == \
+        "sometimes"
+    if "signals.process_stable" in by_id:
+        assert by_id["signals.process_stable"]["element"]["initial_option"]["value"] == "2"
+    # the time it promises is counted from what it asks
+    assert f"{len(asked)} questions, {fu.checkin_time(len(asked))}" in \
+        modal["blocks"][0]["text"]["text"]
+    assert "(optional)" not in str(modal) and not [
+        b for b in modal["blocks"] if b["type"] == "input" and b["optional"]
+        and b["block_id"] != fu.NOTE_BLOCK]
+
+
+def test_parse_checkin_reads_only_what_was_asked() -> None:
+    values = {"symptoms.unclear_tickets": {"symptoms.unclear_tickets": {
+        "type": "radio_buttons", "selected_option": {"value": "often"}}}}
+    parsed, errors = fu.parse_checkin(values)
+    assert errors == {} and parsed["answers"] == {"symptoms.unclear_tickets": "often"}
+
+
+def _change(field: str, before: object, after: object) -> Change:
+    return Change(field=field, before=before, after=after, why="")
+
+
+def test_comparison_speaks_the_intakes_words_and_only_what_moved() -> None:
+    result = Comparison(
+        improved=[_change("symptoms.blocked_on_product", "constantly", "never"),
+                  _change("signals.roadmap_clear", 2, 4)],
+        worsened=[], trend=Trend.IMPROVING, bottleneck_shift=None, model_shift=None,
+        summary="improving (2 better, 0 worse)", follow_up=assessment())
+    msg = fu.comparison_message(result, seq=1, of_total=2, answered_by="U1", note="",
+                                assessment_id=7, late=timedelta(days=3, hours=2))
+    validate_blocks_message(msg)
+    text = str(msg["blocks"])
+    assert "Developers wait for answers from product: All the time → *Never*" in text
+    assert "The roadmap for this work is clear: Disagree → *Agree*" in text
+    assert "constantly" not in text and "signals." not in text
+    assert "3 days after it fell due" in text
+    assert "Nothing moved" not in text and "Worse" not in text  # no empty or unchanged rows
+    assert "assessment_retake" not in text  # the verdict held: nothing to retake
+
+
+def test_a_shifted_verdict_offers_the_retake() -> None:
+    result = Comparison(improved=[], worsened=[], trend=Trend.MIXED, bottleneck_shift=None,
+                        model_shift=Shift(before="product_delivery",
+                                          after="staff_augmentation"),
+                        summary="mixed", follow_up=assessment())
+    msg = fu.comparison_message(result, seq=2, of_total=2, answered_by="U1", note="",
+                                assessment_id=7)
+    validate_blocks_message(msg)
+    [button] = [e for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"]) == ("assessment_retake", "7")
+    assert "verdict has shifted" in str(msg["blocks"])
+
+
+def test_lateness_is_in_days() -> None:
+    assert fu.in_days(timedelta(hours=50)) == "2 days"
+    assert fu.in_days(timedelta(hours=25)) == "1 day"
+    assert fu.in_days(timedelta(hours=5)) == "5 hours"
+    assert fu.late_note(timedelta(days=8)).startswith("This check-in is 8 days late")
+
+
+def test_the_threads_stop_button_asks_first() -> None:
+    msg = fu.checkin_message(owner_id="U1", checkin_id=5, seq=1, of_total=2,
+                             engagement="Billing")
+    validate_blocks_message(msg)
+    buttons = {e["action_id"]: e for b in msg["blocks"] if b["type"] == "actions"
+               for e in b["elements"]}
+    stop = buttons["followups_stop"]
+    assert stop["confirm"]["confirm"]["text"] == "Stop them" and "Billing" in str(stop)
+    assert "confirm" not in buttons["followups_snooze_day"]
+    assert fu.LONGEST in msg["blocks"][0]["text"]["text"].lower()
 
 
 def test_comparison_quotes_the_note_escaped_line_by_line() -> None:

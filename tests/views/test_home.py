@@ -9,7 +9,7 @@ import pytest
 
 from bot.views import home as hv
 from bot.views.ids import Action, BlockId
-from tests.fakeslack.schemas import BlockKitError, validate_home
+from tests.fakeslack.schemas import BlockKitError, validate_home, validate_modal
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LINK = "https://fake.slack.com/archives/C1/p1700000001000100"
@@ -29,38 +29,46 @@ def check(i: int = 1, status: str = "active") -> hv.HealthItem:
 
 
 def buttons(view: dict[str, Any], block_prefix: str, ref: int) -> dict[str, dict[str, Any]]:
-    """action_id -> button, in the actions block of one item."""
+    """action_id -> element, in the actions block of one item."""
     block = next((b for b in view["blocks"] if b.get("block_id") == f"{block_prefix}_{ref}"),
                  None)
     return {} if block is None else {e["action_id"]: e for e in block["elements"]}
 
 
-def test_active_followups_get_thread_link_snooze_and_stop_with_confirm() -> None:
+def menu(view: dict[str, Any], ref: int) -> list[str]:
+    """The verbs of one item's overflow menu, in order."""
+    more = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, ref)[
+        Action.HOME_ASSESSMENT_MORE]
+    assert "confirm" not in more  # one dialog for every option would ask before a snooze
+    values = [o["value"] for o in more["options"]]
+    assert all(v.endswith(f":{ref}") for v in values)  # the value carries the id
+    return [v.split(":")[0] for v in values]
+
+
+def primaries(view: dict[str, Any], ref: int) -> list[str]:
+    return [aid for aid, e in buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, ref).items()
+            if e.get("style") == "primary"]
+
+
+def test_active_followups_get_the_thread_and_a_menu_to_snooze_stop_or_delete() -> None:
     view = hv.home_view([item(7)])
     validate_home(view)
     got = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 7)
-    assert list(got) == [Action.HOME_OPEN_THREAD, Action.HOME_SNOOZE_DAY,
-                         Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS,
-                         Action.HOME_DELETE_ASSESSMENT]
+    assert list(got) == [Action.HOME_OPEN_THREAD, Action.HOME_ASSESSMENT_MORE]
     assert got[Action.HOME_OPEN_THREAD]["url"] == LINK
-    assert all(b["value"] == "7" for b in got.values())  # the value carries the id
-    stop = got[Action.HOME_STOP_FOLLOWUPS]
-    assert stop["style"] == "danger"
-    assert stop["confirm"]["title"]["text"] == "Stop follow-ups?"
-    assert "Checkout revamp" in stop["confirm"]["text"]["text"]
-    assert {"confirm", "deny"} <= set(stop["confirm"])
-    # snoozing is harmless: no dialog in the way
-    assert "confirm" not in got[Action.HOME_SNOOZE_DAY]
-    assert Action.HOME_RESUME_FOLLOWUPS not in got
+    assert primaries(view, 7) == [Action.HOME_OPEN_THREAD]  # one primary button
+    assert menu(view, 7) == ["snooze_day", "snooze_week", "stop", "delete"]
+    labels = [o["text"]["text"] for o in got[Action.HOME_ASSESSMENT_MORE]["options"]]
+    assert labels == ["Snooze a day", "Snooze a week", "Stop follow-ups…", "Delete assessment…"]
 
 
-def test_paused_followups_offer_resume_first() -> None:
+def test_paused_followups_offer_resume_not_snooze() -> None:
     view = hv.home_view([item(3, status="paused")])
     validate_home(view)
-    got = list(buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 3))
-    assert got == [Action.HOME_OPEN_THREAD, Action.HOME_RESUME_FOLLOWUPS,
-                   Action.HOME_SNOOZE_DAY, Action.HOME_SNOOZE_WEEK, Action.HOME_STOP_FOLLOWUPS,
-                   Action.HOME_DELETE_ASSESSMENT]
+    assert primaries(view, 3) == [Action.HOME_RESUME_FOLLOWUPS]
+    assert menu(view, 3) == ["open", "stop", "delete"]
+    more = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 3)[Action.HOME_ASSESSMENT_MORE]
+    assert more["options"][0]["url"] == LINK  # the thread, from the menu
     assert "follow-ups paused" in str(view)
 
 
@@ -72,8 +80,8 @@ def test_nothing_to_manage_leaves_the_link_and_delete(status: str, open_checkins
                                                       words: str) -> None:
     view = hv.home_view([item(4, status=status, open_checkins=open_checkins)])
     validate_home(view)
-    assert list(buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 4)) == [
-        Action.HOME_OPEN_THREAD, Action.HOME_DELETE_ASSESSMENT]
+    assert primaries(view, 4) == [Action.HOME_OPEN_THREAD]
+    assert menu(view, 4) == ["delete"]
     assert words in str(view)
 
 
@@ -83,27 +91,46 @@ def test_no_link_button_without_a_safe_permalink() -> None:
         validate_home(view)
         assert Action.HOME_OPEN_THREAD not in buttons(
             view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 5)
+        assert "open" not in menu(view, 5)
     bare = hv.home_view([item(6, permalink=None, status="stopped", open_checkins=0)])
     validate_home(bare)
     assert list(buttons(bare, BlockId.HOME_ASSESSMENT_ACTIONS.value, 6)) == [
-        Action.HOME_DELETE_ASSESSMENT]
+        Action.HOME_ASSESSMENT_MORE]
+    assert menu(bare, 6) == ["delete"]
 
 
-@pytest.mark.parametrize(("status", "open_checkins"),
-                         [("active", 2), ("paused", 1), ("stopped", 0), ("active", 0)])
-def test_every_assessment_can_be_deleted_after_a_dialog_that_says_what_goes(
-        status: str, open_checkins: int) -> None:
-    view = hv.home_view([item(8, status=status, open_checkins=open_checkins)])
-    validate_home(view)
-    delete = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 8)[
-        Action.HOME_DELETE_ASSESSMENT]
-    assert delete["value"] == "8" and delete["style"] == "danger"
-    dialog = delete["confirm"]
-    assert dialog["title"]["text"] == "Delete this assessment?"
-    assert dialog["confirm"]["text"] == "Delete it" and dialog["deny"]["text"] == "Keep it"
-    text = dialog["text"]["text"]
-    assert "*Checkout revamp*" in text and "check-ins" in text
-    assert "message in the channel stays" in text and "can't undo" in text
+@pytest.mark.parametrize("verb", [hv.Verb.STOP, hv.Verb.DELETE])
+def test_stop_and_delete_ask_in_a_dialog_that_says_what_goes(verb: hv.Verb) -> None:
+    modal = hv.confirm_modal(hv.ConfirmState(verb=verb, assessment_id=8, page=2),
+                             "Checkout revamp")
+    validate_modal(modal)
+    assert modal["callback_id"] == "home_confirm"
+    assert hv.ConfirmState.decode(modal["private_metadata"]) == hv.ConfirmState(
+        verb=verb, assessment_id=8, page=2)
+    text = modal["blocks"][0]["text"]["text"]
+    assert "*Checkout revamp*" in text and "can't undo" in text
+    if verb == hv.Verb.DELETE:
+        assert modal["title"]["text"] == "Delete this assessment?"
+        assert (modal["submit"]["text"], modal["close"]["text"]) == ("Delete it", "Keep it")
+        assert "check-ins" in text and "message in the channel stays" in text
+    else:
+        assert modal["title"]["text"] == "Stop follow-ups?"
+        assert (modal["submit"]["text"], modal["close"]["text"]) == ("Stop them", "Keep them")
+
+
+@pytest.mark.parametrize("text", ['{"verb": "snooze_day", "assessment_id": 1}',
+                                  '{"verb": "stop"}', "nope", ""])
+def test_a_confirm_for_something_else_is_refused(text: str) -> None:
+    from bot.views.metadata import MetadataError
+
+    with pytest.raises(MetadataError):
+        hv.ConfirmState.decode(text)
+
+
+def test_menu_values_parse_back_and_odd_ones_do_not() -> None:
+    assert hv.parse_more("stop:12") == (hv.Verb.STOP, 12)
+    for odd in ("stop", "stop:", "stop:x", "explode:1", ":1", ""):
+        assert hv.parse_more(odd) is None
 
 
 def test_health_check_buttons_follow_its_state() -> None:
@@ -143,12 +170,10 @@ def test_typed_names_cannot_ping_or_break_the_confirm() -> None:
     validate_home(view)
     blob = str(view)
     assert "<!channel>" not in blob and "&lt;!channel&gt;" in blob
-    got = buttons(view, BlockId.HOME_ASSESSMENT_ACTIONS.value, 1)
-    stop, delete = got[Action.HOME_STOP_FOLLOWUPS], got[Action.HOME_DELETE_ASSESSMENT]
-    assert len(stop["confirm"]["text"]["text"]) <= 300
-    # the long name is cut, not what deleting means
-    assert len(delete["confirm"]["text"]["text"]) <= 300
-    assert "<!channel>" not in str(delete) and "You can't undo this." in str(delete)
+    for verb in (hv.Verb.STOP, hv.Verb.DELETE):
+        modal = hv.confirm_modal(hv.ConfirmState(verb=verb, assessment_id=1), name)
+        validate_modal(modal)
+        assert "<!channel>" not in str(modal) and "You can't undo this." in str(modal)
 
 
 def test_worst_case_page_fits_slacks_limits() -> None:
@@ -165,7 +190,8 @@ def test_worst_case_page_fits_slacks_limits() -> None:
     for block in view["blocks"]:
         if block["type"] == "actions":
             assert len(block["elements"]) <= 25
-            assert all(len(e["text"]["text"]) <= 75 for e in block["elements"])
+            assert all(len(e["text"]["text"]) <= 75 for e in block["elements"] if "text" in e)
+            assert all(len(e["options"]) <= 5 for e in block["elements"] if "options" in e)
     # handed more health checks than fit, the view still caps them
     over = hv.home_view(items, [check(i) for i in range(60)], has_more=True)
     validate_home(over)

@@ -33,8 +33,11 @@ from triage.models import (
     Importance,
     Intake,
     Level,
+    Requirements,
     Slowdown,
     StatedNeed,
+    Teams,
+    VendorsInUse,
     Weight,
 )
 
@@ -49,7 +52,11 @@ SPEC_VALUES: dict[str, set[str]] = {
     **{f"signals.{s}": {"1", "2", "3", "4", "5"} for s in SIGNAL_IDS},
     **{f"symptoms.{s}": {e.value for e in Level} for s in SYMPTOM_IDS},
     **{f"priorities.{p}": {e.value for e in Weight} for p in PRIORITY_IDS},
+    "teams": {e.value for e in Teams},
+    "vendors_in_use": {e.value for e in VendorsInUse},
+    "requirements": {e.value for e in Requirements},
 }
+CONTEXT = ("requirements", "teams", "vendors_in_use")  # optional, never preselected
 FREE_TEXT = {"engagement", "notes"}
 
 
@@ -106,8 +113,10 @@ def test_action_ids_are_exactly_the_spec_field_paths() -> None:
             assert block["block_id"] == aid
             seen.append(aid)
     expected = ["engagement", "stated_need", "slowdown", "duration", "strategic_importance",
+                "requirements", "teams",
                 *(f"signals.{s}" for s in SIGNAL_IDS),
-                *(f"symptoms.{s}" for s in OWNERSHIP_SYMPTOMS + RISK_SYMPTOMS),
+                *(f"symptoms.{s}" for s in OWNERSHIP_SYMPTOMS), "vendors_in_use",
+                *(f"symptoms.{s}" for s in RISK_SYMPTOMS),
                 *(f"priorities.{p}" for p in PRIORITY_IDS), "notes"]
     assert seen == expected
     assert set(seen) == set(SPEC_VALUES) | FREE_TEXT
@@ -127,15 +136,68 @@ def test_required_optional_and_initial_options() -> None:
     for path in ("stated_need", "slowdown", *(f"signals.{s}" for s in SIGNAL_IDS)):
         assert by_id[path]["optional"] is False
         assert "initial_option" not in by_id[path]["element"]
+    # a preselected answer is always answered: not marked "(optional)"
     for s in SYMPTOM_IDS:
         block = by_id[f"symptoms.{s}"]
-        assert block["optional"] is True
+        assert block["optional"] is False
         assert block["element"]["initial_option"]["value"] == "never"
     for p in PRIORITY_IDS:
         assert by_id[f"priorities.{p}"]["element"]["initial_option"]["value"] == "medium"
+        assert by_id[f"priorities.{p}"]["optional"] is False
+    assert by_id["duration"]["element"]["initial_option"]["value"] == "quarter"
+    assert by_id["strategic_importance"]["element"]["initial_option"]["value"] == "supporting"
+    # the context answers stay unanswered unless chosen: the engine never guesses them
+    for path in CONTEXT:
+        assert by_id[path]["optional"] is True and "initial_option" not in by_id[path]["element"]
     assert by_id["engagement"]["element"]["max_length"] == ENGAGEMENT_MAX
     assert by_id["notes"]["element"]["max_length"] == NOTES_MAX
     assert by_id["engagement"]["optional"] and by_id["notes"]["optional"]
+    optional = sorted(path for path, b in by_id.items() if b["optional"])
+    assert optional == sorted(["engagement", "notes", *CONTEXT])  # not "(optional)" everywhere
+
+
+def test_every_choice_is_one_click_and_words_only() -> None:
+    for step in range(STEP_COUNT):
+        for block in inputs(view(fresh(step))):
+            el = block["element"]
+            if el["action_id"] in SPEC_VALUES:
+                assert el["type"] == "radio_buttons"
+                for o in el["options"]:
+                    assert not o["text"]["text"][0].isdigit()  # "Agree", not "4 · Agree"
+
+
+def test_the_time_shown_is_counted_from_the_clicks() -> None:
+    from bot.views.intake import estimate, min_clicks
+
+    intro = view(fresh(0))["blocks"][1]["text"]["text"]
+    shown = estimate(channel_preselected=True)
+    assert f"about {shown.minutes} minutes" in intro and f"{shown.clicks} clicks" in intro
+    assert shown.clicks == min_clicks() == 2 + len(SIGNAL_IDS) + STEP_COUNT
+    # opened from App Home: no channel yet, so two more clicks to pick one
+    home = view(IntakeState.start(team_id="T1", user_id="U1", channel_id=""))
+    assert f"{min_clicks(False)} clicks" in home["blocks"][1]["text"]["text"]
+    assert min_clicks(False) == min_clicks() + 2
+
+
+def test_the_counted_clicks_are_enough_and_each_is_needed() -> None:
+    """Walk the four pages picking only what has no preselected answer: no errors, and the
+    number of picks plus the page buttons is what the first page promises."""
+    from bot.views.intake import min_clicks
+
+    picks = {"stated_need": "own_outcome", "slowdown": "unclear_decisions",
+             **{f"signals.{s}": "3" for s in SIGNAL_IDS}}
+    clicks = 0
+    for step in range(STEP_COUNT):
+        v = view(fresh(step))
+        mine = {k: v2 for k, v2 in picks.items()
+                if any(b["block_id"] == k for b in inputs(v))}
+        _partial, errors = parse_step(step, fill(v, mine))
+        assert errors == {}
+        for left_out in mine:
+            rest = {k: x for k, x in mine.items() if k != left_out}
+            assert left_out in parse_step(step, fill(v, rest))[1]
+        clicks += len(mine) + 1  # one click per radio pick, then Next / Get my verdict
+    assert clicks == min_clicks()
 
 
 def test_step_one_has_the_channel_and_cadence() -> None:
@@ -147,12 +209,17 @@ def test_step_one_has_the_channel_and_cadence() -> None:
     assert channel["filter"] == {"include": ["public", "private"], "exclude_bot_users": True}
     cadence = blocks[CADENCE_BLOCK]["element"]
     assert cadence["action_id"] == Action.INTAKE_CADENCE.value
+    assert blocks[CADENCE_BLOCK]["dispatch_action"] is True
     assert [o["value"] for o in cadence["options"]] == ["default", "none", "custom"]
     assert LABEL in cadence["options"][0]["text"]["text"]
     assert cadence["initial_option"]["value"] == "default"
-    custom = blocks[CADENCE_CUSTOM_BLOCK]
-    assert custom["optional"] and custom["element"]["action_id"] == \
-        Action.INTAKE_CADENCE_CUSTOM.value
+    # the box for custom times shows only once "My own times" is picked
+    assert CADENCE_CUSTOM_BLOCK not in blocks
+    custom_view = view(fresh(0).model_copy(update={"cadence": "custom",
+                                                   "cadence_custom": "7d"}))
+    custom = next(b for b in inputs(custom_view) if b["block_id"] == CADENCE_CUSTOM_BLOCK)
+    assert custom["optional"] is False and custom["element"]["initial_value"] == "7d"
+    assert custom["element"]["action_id"] == Action.INTAKE_CADENCE_CUSTOM.value
 
 
 def test_started_from_app_home_has_no_initial_channel() -> None:
@@ -167,9 +234,10 @@ def test_symptoms_are_grouped_ownership_then_risk() -> None:
     blocks = view(fresh(2))["blocks"]
     ids = [b.get("block_id", b["type"]) for b in blocks]
     first_own = ids.index(f"symptoms.{OWNERSHIP_SYMPTOMS[0]}")
+    vendors = ids.index("vendors_in_use")  # opens the group about outside help
     first_risk = ids.index(f"symptoms.{RISK_SYMPTOMS[0]}")
     assert blocks[first_own - 1]["type"] == "context"
-    assert blocks[first_risk - 1]["type"] == "context"
+    assert blocks[vendors - 1]["type"] == "context" and vendors + 1 == first_risk
     assert first_own < first_risk
 
 
@@ -220,9 +288,11 @@ def test_back_and_forth_keeps_answers_and_clears_a_cleared_text() -> None:
 def test_missing_required_answers_are_keyed_by_block_id() -> None:
     _, errors = parse_step(0, fill(view(fresh(0)), {}))
     assert set(errors) == {"stated_need", "slowdown"}
-    _, errors = parse_step(0, {})
-    assert set(errors) == {"stated_need", "slowdown", "duration", "strategic_importance",
-                           POST_CHANNEL_BLOCK}
+    partial, errors = parse_step(0, {})
+    assert set(errors) == {"stated_need", "slowdown", POST_CHANNEL_BLOCK}
+    # what has a default falls back on it; the context answers stay unanswered
+    assert partial["duration"] == "quarter" and partial["strategic_importance"] == "supporting"
+    assert not set(CONTEXT) & set(partial)
     _, errors = parse_step(1, fill(view(fresh(1)), {}))
     assert set(errors) == {f"signals.{s}" for s in SIGNAL_IDS}
     for step in (2, 3):
@@ -230,17 +300,20 @@ def test_missing_required_answers_are_keyed_by_block_id() -> None:
 
 
 @pytest.mark.parametrize(("step", "field", "bad", "allowed"), [
-    (0, "duration", "forever", "weeks, quarter, long_term"),
-    (0, "stated_need", "more_cowbell", "more_engineers"),
-    (1, "signals.roadmap_clear", "6", "1, 2, 3, 4, 5"),
-    (1, "signals.roadmap_clear", "3.0", "1, 2, 3, 4, 5"),
-    (2, "symptoms.access_risk", "daily", "never, sometimes, often, constantly"),
-    (3, "priorities.flexibility", "HIGH", "low, medium, high"),
+    (0, "duration", "forever", "A few weeks (under 3 months); A quarter or two"),
+    (0, "stated_need", "more_cowbell", "More engineers on the team"),
+    (0, "teams", "many", "One team; Several teams"),
+    (1, "signals.roadmap_clear", "6", "Strongly disagree; Disagree"),
+    (1, "signals.roadmap_clear", "3.0", "Strongly disagree; Disagree"),
+    (2, "symptoms.access_risk", "daily", "Never; Sometimes; Often; All the time"),
+    (2, "vendors_in_use", "dozens", "None; One; Several"),
+    (3, "priorities.flexibility", "HIGH", "Low; Medium; High"),
 ])
 def test_values_outside_the_spec_are_refused_naming_what_is_allowed(
         step: int, field: str, bad: str, allowed: str) -> None:
     partial, errors = parse_step(step, fill(view(fresh(step)), {field: bad}))
     assert field in errors and allowed in errors[field]
+    assert bad not in errors[field] and "_" not in errors[field]  # words, not ids
     assert field not in partial
 
 
@@ -271,8 +344,9 @@ STEP0 = {"stated_need": "own_outcome", "slowdown": "unclear_decisions"}
     ("none", "7d", None, "7d"),                 # kept, so Back shows it again
 ])
 def test_custom_cadence(cadence: str, custom: str, error: str | None, kept: str | None) -> None:
-    values = fill(view(fresh(0)), {**STEP0, Action.INTAKE_CADENCE.value: cadence,
-                                   Action.INTAKE_CADENCE_CUSTOM.value: custom})
+    shown = view(fresh(0).model_copy(update={"cadence": "custom"}))  # the box is there
+    values = fill(shown, {**STEP0, Action.INTAKE_CADENCE.value: cadence,
+                          Action.INTAKE_CADENCE_CUSTOM.value: custom})
     partial, errors = parse_step(0, values)
     if error is None:
         assert errors == {}
@@ -280,6 +354,17 @@ def test_custom_cadence(cadence: str, custom: str, error: str | None, kept: str 
         assert (state.cadence, state.cadence_custom) == (cadence, kept)
     else:
         assert set(errors) == {CADENCE_CUSTOM_BLOCK} and error in errors[CADENCE_CUSTOM_BLOCK]
+
+
+def test_a_hidden_custom_box_keeps_what_was_typed() -> None:
+    state = fresh(0).model_copy(update={"cadence": "none", "cadence_custom": "7d"})
+    partial, errors = parse_step(0, fill(view(state), STEP0))
+    assert errors == {}
+    assert merge(state, 0, partial).cadence_custom == "7d"
+    # "My own times" picked but its box not drawn yet (the view before the redraw)
+    partial, errors = parse_step(0, fill(view(state), {**STEP0,
+                                                       Action.INTAKE_CADENCE.value: "custom"}))
+    assert set(errors) == {CADENCE_CUSTOM_BLOCK}
 
 
 @pytest.mark.parametrize("channel", ["D123", "U1", "c1", "C1<", "", "C" + "1" * 40])
@@ -292,7 +377,7 @@ def test_post_channel_must_be_a_channel(channel: str) -> None:
 def test_unknown_cadence_is_refused() -> None:
     values = fill(view(fresh(0)), {**STEP0, Action.INTAKE_CADENCE.value: "hourly"})
     _, errors = parse_step(0, values)
-    assert set(errors) == {CADENCE_BLOCK} and "default, none, custom" in errors[CADENCE_BLOCK]
+    assert set(errors) == {CADENCE_BLOCK} and "Don't check in" in errors[CADENCE_BLOCK]
 
 
 @pytest.mark.parametrize("values", [

@@ -1,4 +1,4 @@
-"""The verdict in Slack: parent message, thread, matrix modal."""
+"""The verdict in Slack: parent message, the two thread replies, the Details modal."""
 
 from __future__ import annotations
 
@@ -12,17 +12,19 @@ from hypothesis import strategies as st
 
 from bot.views.ids import Action, BlockId
 from bot.views.recommendation import (
+    MAX_REPLIES,
+    PAGES,
     STATUS_BLOCK,
-    matrix_modal,
-    matrix_text,
+    details_modal,
+    matrix_blocks,
     parent_message,
     thread_replies,
     with_status,
 )
 from tests.fakeslack.schemas import validate_blocks_message, validate_modal
+from tests.support.surfaces import shown_texts
 from tests.views.fixtures import FACTORS, assessment
 from triage import questions as Q
-from triage import tables as T
 from triage.models import Assessment, BottleneckKind, EngagementModel
 
 STATUS = "Check-ins after 2 weeks and 6 weeks."
@@ -33,11 +35,20 @@ def parent(a: Assessment, status: str = STATUS) -> dict[str, Any]:
     return parent_message(a, owner_id="U42", assessment_id=17, status_line=status)
 
 
+def replies(a: Assessment) -> list[dict[str, Any]]:
+    return thread_replies(a, 17, parent(a))
+
+
+def shown(payload: dict[str, Any]) -> str:
+    return "\n".join(shown_texts(payload))
+
+
 def mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
     out = []
     for b in blocks:
         if b.get("text", {}).get("type") == "mrkdwn":
             out.append(b["text"]["text"])
+        out += [f["text"] for f in b.get("fields", [])]
         out += [e["text"] for e in b.get("elements", []) if e.get("type") == "mrkdwn"]
     return out
 
@@ -51,34 +62,52 @@ def check_message(msg: dict[str, Any]) -> None:
     assert msg["text"].strip() and len(msg["blocks"]) <= 50
 
 
+def pages(a: Assessment) -> list[dict[str, Any]]:
+    return [details_modal(a, 17, n) for n in range(len(PAGES))]
+
+
 @pytest.mark.parametrize("mismatch", [True, False])
 def test_parent_message_at_a_glance(mismatch: bool) -> None:
     msg = parent(assessment(mismatch=mismatch))
     check_message(msg)
     blocks = by_id(msg)
+    head = msg["blocks"][0]
+    assert head["type"] == "header"
+    assert head["text"]["text"] == "Checkout revamp: Product delivery"  # name and model
     assert (BlockId.ASSESSMENT_MISMATCH.value in blocks) is mismatch
     verdict = blocks[BlockId.ASSESSMENT_VERDICT.value]["text"]["text"]
-    assert "Ownership bottleneck" in verdict and "78% confident" in verdict
+    assert "Ownership bottleneck" in verdict and "high confidence" in verdict
+    assert "%" not in verdict  # the word, not the number
     assert "Product delivery" in blocks[BlockId.ASSESSMENT_MODEL.value]["text"]["text"]
     assert "<@U42>" in str(blocks[BlockId.ASSESSMENT_ASKED_BY.value])
     status = blocks[STATUS_BLOCK]
     assert status["type"] == "context" and status["elements"][0]["text"] == STATUS
     buttons = {e["action_id"]: e for e in blocks[BlockId.ASSESSMENT_ACTIONS.value]["elements"]}
     assert set(buttons) == {Action.RETAKE.value, Action.SHOW_MATRIX.value}
+    assert buttons[Action.SHOW_MATRIX.value]["text"]["text"] == "Details"
     assert {e["value"] for e in buttons.values()} == {"17"}
-    assert ("Mismatch" in msg["text"]) is mismatch
+    assert (":rotating_light:" in msg["text"]) is mismatch
     assert "Ownership bottleneck" in msg["text"] and "Product delivery" in msg["text"]
 
 
-def test_mismatch_is_loud_and_says_why() -> None:
-    msg = parent(assessment(mismatch=True, why="nobody owns the outcome"))
+def test_mismatch_is_one_loud_sentence() -> None:
+    msg = parent(assessment(mismatch=True, why="nobody owns the outcome. Second sentence."))
     block = by_id(msg)[BlockId.ASSESSMENT_MISMATCH.value]["text"]["text"]
     assert block.startswith(":rotating_light:")
-    assert "You asked for staff augmentation" in block
-    assert "point to product delivery" in block
-    assert "nobody owns the outcome" in block
-    # it comes before the verdict, right under the title
+    assert "Mismatch: nobody owns the outcome." in block and "Second sentence" not in block
+    assert shown(msg).count("You asked") <= 1
+    # it comes before the verdict, right under the header
     assert msg["blocks"][1]["block_id"] == BlockId.ASSESSMENT_MISMATCH.value
+
+
+def test_a_close_call_names_both_models_in_the_header() -> None:
+    a = assessment(mismatch=False, close_call=2)
+    head = parent(a)["blocks"][0]["text"]["text"]
+    assert head == "Checkout revamp: Product delivery or Managed marketplace"
+    assert "Too close to call" in shown(parent(a))
+    everyone = assessment(mismatch=False, close_call=4)
+    assert "no model stands out" in parent(everyone)["blocks"][0]["text"]["text"]
+    assert "Too close to call" in shown(parent(everyone))
 
 
 def test_status_is_edited_in_place() -> None:
@@ -97,76 +126,119 @@ def test_every_kind_has_words(kind: BottleneckKind) -> None:
     assert Q.KINDS[kind.value] in str(msg["blocks"])
 
 
-def test_thread_has_evidence_matrix_symptoms_risks_and_next_steps() -> None:
+def test_thread_has_reasons_ranking_and_three_steps() -> None:
     a = assessment()
-    replies = thread_replies(a)
-    assert len(replies) == 5
-    for r in replies:
+    posted = replies(a)
+    assert len(posted) == MAX_REPLIES
+    for r in posted:
         check_message(r)
-    evidence, matrix, symptoms, risks, steps = (str(r["blocks"]) for r in replies)
-    assert "The roadmap for this work is clear" in evidence and "1 · Strongly disagree" in \
-        evidence  # answers in words, not ids
+    why, steps = (shown(r) for r in posted)
+    # the strongest reasons, in the intake's labels and values, never ids or raw values
+    assert "The roadmap for this work is clear: *Strongly disagree*" in why
+    assert "signals." not in why and "1 ·" not in why
     for model in EngagementModel:
-        assert T.MODEL_SHORT[model.value] in matrix
-    for factor in FACTORS:
-        assert T.FACTOR_LABELS[factor] in matrix
-    assert "Why this order" in matrix
-    assert Q.SYMPTOM_GROUPS["ownership"] in symptoms and Q.SYMPTOM_GROUPS["risk"] in symptoms
+        assert Q.MODELS[model.value] in why
+    assert "1. Product delivery · 4.0" in why
+    assert "1. Step 0" in steps and "3. Step 2" in steps and "4. Step 3" not in steps
+    assert "1 more step" in steps  # and where the rest is
     for risk in a.risks:
-        assert Q.RISKS[risk.id.value] in risks
-    assert "1. Step 0" in steps and "4. Step 3" in steps
+        assert Q.RISKS[risk.id.value] in steps
+    buttons = [e for b in posted[1]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [(Action.SHOW_MATRIX.value, "17")]
 
 
-def test_empty_symptoms_risks_and_steps_say_so() -> None:
-    replies = thread_replies(assessment(symptoms=False, risks=False, next_steps=0, evidence=0))
-    for r in replies:
+def test_empty_sections_are_not_posted() -> None:
+    a = assessment(symptoms=False, risks=False, next_steps=0, evidence=0)
+    posted = replies(a)
+    assert len(posted) == 1  # the ranking alone: no steps, no risks, so no second reply
+    text = shown(posted[0])
+    assert "How the models rank" in text and "strongest reasons" not in text
+    for r in posted:
         check_message(r)
-    assert "None reported" in str(replies[2]["blocks"])
-    assert "None of your answers raised one" in str(replies[3]["blocks"])
 
 
-def test_matrix_table_is_aligned_and_marks_moved_scores() -> None:
-    a = assessment()
-    lines = matrix_text(a).strip("`\n").splitlines()
-    assert len({len(line) for line in lines}) == 1
-    assert len(lines) == 1 + len(FACTORS) + 1
-    assert "*" in "".join(lines[1:-1])  # the fixture moves some cells
-    assert "4.00" in lines[-1] and "1.90" in lines[-1]
+def test_replies_give_way_to_the_word_budget() -> None:
+    """Over the budget, the risk names and the pointer to Details leave the thread (both
+    are in Details); the three steps stay."""
+    long = "word " * 40
+    a = assessment(why=long, next_steps=10)
+    full = thread_replies(a, 17)
+    trimmed = thread_replies(a, 17, parent(a))
+    assert "Risks to watch" in shown(full[1]) and "Risks to watch" not in shown(trimmed[1])
+    assert "3. Step 2" in shown(trimmed[1])
 
 
-def test_matrix_modal() -> None:
-    modal = matrix_modal(assessment())
-    validate_modal(modal)
-    text = str(modal["blocks"])
+def test_details_pages_hold_every_piece_of_evidence() -> None:
+    a = assessment(evidence=30)
+    why, matrix, risks = pages(a)
+    for modal in (why, matrix, risks):
+        validate_modal(modal)
+        assert modal["title"]["text"] == "Verdict details"
+        nav = next(b for b in modal["blocks"] if b.get("block_id") == "details_pages")
+        assert [e["action_id"] for e in nav["elements"]] == [p.value for p, _ in PAGES]
+        assert all(e["value"] == "17" for e in nav["elements"])
+    assert [sum(e.get("style") == "primary" for e in b["elements"])
+            for m in (why, matrix, risks) for b in m["blocks"]
+            if b.get("block_id") == "details_pages"] == [1, 1, 1]
+    text = shown(why)
+    assert "high confidence (78%)" in text
+    assert text.count("because the answers say so") >= 30  # every answer, not a dozen
+    assert Q.SYMPTOM_GROUPS["ownership"] in text and Q.SYMPTOM_GROUPS["risk"] in text
+    m = shown(matrix)
     for model in EngagementModel:
-        assert Q.MODELS[model.value] in text and T.MODEL_SHORT[model.value] in text
-    assert modal["title"]["text"] == "Decision matrix"
+        assert Q.MODELS[model.value] in m
+    for factor in FACTORS:
+        assert Q.FACTORS[factor] in m
+    assert "Why this order" in m and "What your answers moved" in m
+    r = shown(risks)
+    for risk in a.risks:
+        assert Q.RISKS[risk.id.value] in r
+    assert "1. Step 0" in r and "4. Step 3" in r
+
+
+def test_matrix_is_one_section_per_model_with_a_field_per_factor() -> None:
+    a = assessment()
+    blocks = matrix_blocks(a)
+    models = [b for b in blocks if str(b.get("block_id", "")).startswith("matrix_model_")]
+    assert [b["text"]["text"].split("*")[1] for b in models] == [
+        "1. Product delivery", "2. Managed marketplace", "3. Managed services",
+        "4. Staff augmentation"]
+    for b in models:
+        assert len(b["fields"]) == len(FACTORS) <= 10
+    moved = [f["text"] for b in models for f in b["fields"] if "↑" in f["text"] or
+             "↓" in f["text"]]
+    assert moved  # the fixture moves some cells
+    weights = next(b for b in blocks if b.get("block_id") == "matrix_weights")
+    assert {f["text"].split("\n")[1] for f in weights["fields"]} <= {
+        "Low", "Medium", "High", "Very high"}  # words, never the weight itself
 
 
 def test_typed_text_cannot_ping_or_link() -> None:
     a = assessment(engagement="<!channel> ping & <@U999|boss> <https://evil|x>")
-    outputs = [parent(a), *thread_replies(a)]
+    outputs = [parent(a), *replies(a)]
     texts = [t for m in outputs for t in mrkdwn_texts(m["blocks"])] + \
-        [m["text"] for m in outputs] + mrkdwn_texts(matrix_modal(a)["blocks"])
+        [m["text"] for m in outputs] + \
+        [t for p in pages(a) for t in mrkdwn_texts(p["blocks"])]
     for t in texts:
         assert "<!channel>" not in t and "<@U999" not in t and "<https://evil" not in t
-    header = parent(a)["blocks"][0]
-    assert header["type"] == "header" and "<!channel>" in header["text"]["text"]  # plain text
+    head = parent(a)["blocks"][0]
+    assert head["type"] == "header" and "<!channel>" in head["text"]["text"]  # plain text
 
 
 long_text = st.text(st.characters(codec="utf-8"), min_size=1, max_size=600)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(why=long_text, evidence=st.integers(0, 30), steps=st.integers(0, 12),
+@given(why=long_text, evidence=st.integers(0, 40), steps=st.integers(0, 12),
        name=st.text(min_size=1, max_size=80).filter(str.strip))
 def test_long_and_odd_text_stays_within_slack_limits(why: str, evidence: int, steps: int,
                                                      name: str) -> None:
     a = assessment(why=why, evidence=evidence, next_steps=steps, engagement=name)
     check_message(parent(a))
-    for r in thread_replies(a):
+    for r in replies(a):
         check_message(r)
-    validate_modal(matrix_modal(a))
+    for modal in pages(a):
+        validate_modal(modal)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
@@ -177,7 +249,8 @@ def test_real_verdicts_from_the_engine(path: Path) -> None:
     msg = parent(a)
     check_message(msg)
     assert (BlockId.ASSESSMENT_MISMATCH.value in by_id(msg)) is (a.mismatch is not None)
-    for r in thread_replies(a):
+    for r in replies(a):
         check_message(r)
-    validate_modal(matrix_modal(a))
-    assert all(Q.MODELS[m.value] in json.dumps(matrix_modal(a)) for m in EngagementModel)
+    for modal in pages(a):
+        validate_modal(modal)
+    assert all(Q.MODELS[m.value] in json.dumps(pages(a)[1]) for m in EngagementModel)
