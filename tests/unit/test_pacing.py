@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.scheduling.pacing import ChannelPacer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -94,3 +96,51 @@ def test_lateness_beyond_absorb_moves_the_next_turn_but_never_below_the_gap() ->
     assert q.acquire("C1", 1, T0) is None
     q.release("C1", T0)
     assert q.blocked_until("C1", T0) == T0 + S
+
+
+# ------------------------------------------------------------------ workspace pacing
+def ws_pacer(per_minute: float = 60, burst: int = 2):  # type: ignore[no-untyped-def]
+    from bot.scheduling.pacing import WorkspacePacer
+
+    return WorkspacePacer(ChannelPacer(S), per_minute=per_minute, burst=burst)
+
+
+def test_a_workspace_posts_its_burst_then_one_a_slot_each_job_deferred_once() -> None:
+    p = ws_pacer()  # one a second, two ahead
+    granted = [p.acquire(f"C{i}", i, T0, "T1") for i in range(3)]
+    assert granted == [None, None, None]  # the slot now and two ahead
+    turns = [p.acquire(f"C{i}", i, T0, "T1") for i in range(3, 6)]
+    assert turns == [T0 + 3 * S, T0 + 4 * S, T0 + 5 * S]
+    assert p.acquire("C9", 9, T0, "T2") is None  # another workspace: its own slots
+    # each comes back at its turn and goes; none is sent round again
+    assert [p.acquire(f"C{i}", i, T0 + (i) * S, "T1") for i in range(3, 6)] == [None] * 3
+
+
+def test_the_channel_limit_still_holds_inside_a_workspace() -> None:
+    p = ws_pacer(per_minute=600, burst=5)
+    assert p.acquire("C1", 1, T0, "T1") is None
+    p.release("C1", T0)
+    assert p.acquire("C1", 2, T0, "T1") == T0 + S  # the channel's turn, not the next slot
+    assert p.acquire("C1", 2, T0 + S, "T1") is None
+
+
+def test_a_429_blocks_the_whole_workspace_and_slows_it_down_once() -> None:
+    p = ws_pacer(per_minute=60, burst=0)
+    assert p.acquire("C1", 1, T0, "T1") is None
+    p.release("C1", T0)
+    until = T0 + 2 * S
+    p.block("C1", until, "T1")
+    p.block("C2", until, "T1")  # the 429 of a post already on its way: the same event
+    assert p.rate("T1") == pytest.approx(60 / 1.25)
+    assert p.acquire("C3", 3, T0 + S, "T1") == until  # another channel waits as well
+    assert p.acquire("C3", 3, until, "T1") is None
+
+
+def test_an_unknown_workspace_limit_is_paced_from_the_first_429() -> None:
+    p = ws_pacer(per_minute=0)
+    assert p.rate("T1") is None
+    assert [p.acquire(f"C{i}", i, T0, "T1") for i in range(20)] == [None] * 20
+    p.block("C1", T0 + S, "T1")
+    assert p.rate("T1") is not None
+    granted = [p.acquire(f"C{i}", i, T0 + S, "T1") for i in range(30, 40)]
+    assert granted.count(None) == 3  # paced now: its slot and the burst of two, no more
