@@ -8,6 +8,7 @@ well inside the 3 seconds a trigger_id lives, guarded so a failure is told to th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,11 @@ from bot.listeners.after_ack import deps_of, later_of, run_after_ack
 from bot.listeners.command_text import CommandText, parse_command_text
 from bot.services import health, history
 from bot.services import intake as intake_service
+from bot.services.slack_io import cached_user, user_info
 from bot.views import health as health_views
 from bot.views import help as help_views
 
+log = logging.getLogger(__name__)
 COMMAND = "/engagement"
 AckAnswer = Callable[[Deps, CommandText, dict[str, Any]], dict[str, Any]]
 Work = Callable[..., None]  # (deps, parsed, command, client, body) after the ack
@@ -70,9 +73,27 @@ def send_export(deps: Deps, parsed: CommandText, command: dict[str, Any], client
 
 def open_health_setup(deps: Deps, parsed: CommandText, command: dict[str, Any],
                       client: WebClient, body: dict[str, Any]) -> None:
-    client.views_open(trigger_id=command["trigger_id"], view=health_views.setup_modal(
-        health_views.SetupState(team_id=command["team_id"], channel_id=command["channel_id"]),
-        timezone=_user_tz(client, command["user_id"])))
+    """The modal opens first, while the trigger_id is fresh: with the user's time zone if
+    it is cached, else UTC, then updated with the user's own zone (``users.info``) unless
+    the user has already changed it (the view's hash)."""
+    state = health_views.SetupState(team_id=command["team_id"],
+                                    channel_id=command["channel_id"])
+    user = command["user_id"]
+    known = cached_user(client, user)
+    zone = str((known or {}).get("tz") or "UTC")
+    opened = client.views_open(trigger_id=command["trigger_id"],
+                               view=health_views.setup_modal(state, timezone=zone))
+    if known is not None:
+        return
+    actual = _user_tz(client, user)
+    view = opened.get("view") or {}
+    if actual != zone and view.get("id"):
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"),
+                                view=health_views.setup_modal(state, timezone=actual))
+        except SlackApiError as exc:  # hash_conflict: the user got there first
+            log.info("health check modal kept its time zone: %s",
+                     exc.response.get("error") if exc.response is not None else exc)
 
 
 def change_health(verb: str) -> Work:
@@ -152,6 +173,6 @@ def register(app: App) -> None:
 
 def _user_tz(client: WebClient, user_id: str) -> str:
     try:
-        return str((client.users_info(user=user_id).get("user") or {}).get("tz") or "UTC")
+        return str(user_info(client, user_id).get("tz") or "UTC")  # cached (tier 4)
     except SlackApiError:
         return "UTC"

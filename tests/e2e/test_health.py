@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from bot.db import models as m
@@ -14,10 +15,14 @@ from tests.support.harness import Bot
 def setup(bot: Bot, user: str = "U1", channel: str = "C7", **answers: str) -> None:
     bot.fake.add_user(user, tz="Europe/Berlin")
     bot.slack.command("healthcheck", user_id=user, channel_id=channel)
-    modal = bot.fake.wait_for("views.open")[-1].response["view"]
-    assert modal["callback_id"] == "healthcheck_setup"
-    tz = next(b for b in modal["blocks"] if b.get("block_id") == "hc_tz")
-    assert tz["element"]["initial_value"] == "Europe/Berlin"  # the creator's time zone
+    opened = bot.fake.wait_for("views.open")[-1].response["view"]
+    assert opened["callback_id"] == "healthcheck_setup"
+    # opened at once, then updated with the creator's time zone (unless it was cached)
+    deadline = time.monotonic() + 10
+    while zone_of(bot.fake.views[opened["id"]]) != "Europe/Berlin":
+        assert time.monotonic() < deadline, "the modal never showed the creator's zone"
+        time.sleep(0.01)
+    modal = bot.fake.views[opened["id"]]
     values = fill(modal, {})
     values["hc_time"] = {"hc_time": {"type": "timepicker",
                                      "selected_time": answers.get("time", "09:00")}}
@@ -27,6 +32,29 @@ def setup(bot: Bot, user: str = "U1", channel: str = "C7", **answers: str) -> No
         values["hc_tz"]["hc_tz"]["value"] = answers["tz"]
     resp = bot.slack.view_submission(modal, values, user_id=user)
     return resp
+
+
+def zone_of(view: dict) -> str:
+    tz = next(b for b in view["blocks"] if b.get("block_id") == "hc_tz")
+    return str(tz["element"]["initial_value"])
+
+
+def test_the_setup_modal_opens_before_any_other_call(bot: Bot) -> None:
+    """The trigger_id lives 3 seconds: views.open is the first call, with UTC; the user's
+    zone (users.info) comes after, by views.update; the second time it is cached."""
+    bot.fake.add_user("U1", tz="Europe/Berlin")
+    bot.slack.command("healthcheck", user_id="U1", channel_id="C7")
+    bot.fake.wait_for("views.update")
+    ours = [c.method for c in bot.fake.calls if c.method != "auth.test"]  # (Bolt's own)
+    assert ours[:3] == ["views.open", "users.info", "views.update"]
+    assert zone_of(bot.fake.calls_to("views.open")[0].args["view"]) == "UTC"
+    assert zone_of(bot.fake.calls_to("views.update")[0].args["view"]) == "Europe/Berlin"
+    bot.fake.reset()
+    bot.slack.command("healthcheck", user_id="U1", channel_id="C7")
+    opened = bot.fake.wait_for("views.open")
+    assert zone_of(opened[0].args["view"]) == "Europe/Berlin"  # cached: no users.info
+    time.sleep(0.2)
+    assert [c.method for c in bot.fake.calls if c.method != "auth.test"] == ["views.open"]
 
 
 def run_posts(bot: Bot) -> list:
