@@ -217,8 +217,8 @@ class WorkspacePacer:
             blocked = ws.blocked_until is not None and ws.blocked_until > now
             slot: int | None = None
             if not blocked:
-                if booked is not None and booked <= here:
-                    slot = booked  # its turn has come
+                if booked is not None and booked <= here + self.burst:
+                    slot = booked  # its turn has come (or is within the burst)
                 elif booked is None:
                     first = ws.free_from(here)
                     slot = first if first <= here + self.burst else None
@@ -240,6 +240,31 @@ class WorkspacePacer:
             slot = ws.free_from(ws.index(earliest))
             ws.book(job_id, slot)
             return max(earliest, ws.time(slot))
+
+    def reserve(self, team: str, job_id: int, now: datetime) -> datetime | None:
+        """Before a job runs: None if its workspace has a slot for it now (booked for it),
+        else the time of the next free slot (booked for it: come back then). Lets the
+        runner send a job of a busy workspace straight back to the queue, at its turn,
+        without running it; the channel is checked when it runs (``acquire``)."""
+        if self.base is None and team not in self._teams:
+            return None
+        if self.channels.interval <= timedelta(0):
+            return None
+        with self._lock:
+            ws = self._workspace(team, now)
+            ws.prune(now)
+            here = ws.index(now)
+            booked = ws.booked.get(job_id)
+            if ws.blocked_until is not None and ws.blocked_until > now:
+                ws.unbook(job_id)
+                slot = ws.free_from(ws.index(ws.blocked_until))
+                ws.book(job_id, slot)
+                return max(ws.blocked_until, ws.time(slot))
+            if booked is not None:
+                return None if booked <= here + self.burst else ws.time(booked)
+            slot = ws.free_from(here)
+            ws.book(job_id, slot)
+            return None if slot <= here + self.burst else ws.time(slot)
 
     def release(self, channel: str, now: datetime) -> None:
         self.channels.release(channel, now)

@@ -39,6 +39,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.db import queue, shards
+from bot.db.states import JobKind
 from bot.deps import Deps
 from bot.jobs.context import Deferred, Handler, JobContext, PermanentFailure, Writes
 from bot.scheduling import giveup
@@ -51,6 +52,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 JOB_ID = "due-work"
+# kinds whose job posts a message: paced per workspace before they run (a kind missing
+# here is still paced when it posts, in JobContext.use_channel)
+POSTS = frozenset({JobKind.CHECKIN_POST, JobKind.CHECKIN_NUDGE, JobKind.HEALTH_POST,
+                   JobKind.HEALTH_CLOSE})
 
 
 class _SkipBusyTick(logging.Filter):
@@ -255,14 +260,34 @@ class SchedulerRunner:
             )
             if not claimed:
                 return total
-            prefetched = self._prefetch(claimed)
+            waiting, ready = self._wait_for_workspace(claimed, now)
+            prefetched = self._prefetch(ready)
             futures = [self._pool.submit(self._run_one, job, prefetched.get(job.id))
-                       for job in claimed]
-            outcomes = [(job, future.result()) for job, future in zip(claimed, futures,
-                                                                       strict=True)]
+                       for job in ready]
+            outcomes = waiting + [(job, future.result()) for job, future in zip(
+                ready, futures, strict=True)]
             self._write_back(outcomes)
             total += sum(1 for _, o in outcomes if o.status != Result.RETRY or o.count_attempt)
         return total
+
+    def _wait_for_workspace(self, claimed: list[queue.ClaimedJob], now: datetime
+                            ) -> tuple[list[tuple[queue.ClaimedJob, Outcome]],
+                                       list[queue.ClaimedJob]]:
+        """Jobs that post, of a workspace with no slot free now, go straight back to the
+        queue at their workspace turn, not run (when hundreds fall due in one workspace at
+        once, most wait: they cost a claim and a write-back, not a handler each)."""
+        waiting: list[tuple[queue.ClaimedJob, Outcome]] = []
+        ready: list[queue.ClaimedJob] = []
+        for job in claimed:
+            turn = self.pacer.reserve(job.team_id, job.id, now) if job.kind in POSTS \
+                else None
+            if turn is None:
+                ready.append(job)
+            else:
+                waiting.append((job, Outcome(Result.RETRY, error="waiting for the "
+                                             "workspace's turn", retry_at=turn,
+                                             count_attempt=False)))
+        return waiting, ready
 
     def _prefetch(self, claimed: list[queue.ClaimedJob]) -> dict[int, Any]:
         """Load what each kind of job needs for the whole batch in one query per kind."""

@@ -144,3 +144,14 @@ def test_an_unknown_workspace_limit_is_paced_from_the_first_429() -> None:
     assert p.rate("T1") is not None
     granted = [p.acquire(f"C{i}", i, T0 + S, "T1") for i in range(30, 40)]
     assert granted.count(None) == 3  # paced now: its slot and the burst of two, no more
+
+
+def test_a_job_of_a_busy_workspace_is_sent_back_before_it_runs() -> None:
+    p = ws_pacer(per_minute=60, burst=1)
+    assert [p.reserve("T1", job, T0) for job in (1, 2, 3, 4)] == [None, None, T0 + 2 * S,
+                                                                  T0 + 3 * S]
+    # the two that may run now post in their own channels; the others at their turns
+    assert p.acquire("C1", 1, T0, "T1") is None and p.acquire("C2", 2, T0, "T1") is None
+    assert p.reserve("T1", 3, T0 + 2 * S) is None
+    assert p.acquire("C3", 3, T0 + 2 * S, "T1") is None
+    assert p.reserve("T2", 9, T0) is None  # another workspace
