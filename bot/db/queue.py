@@ -298,6 +298,16 @@ def next_due(session: Session, owner: str | None = None) -> datetime | None:
                                                              *_owned_shards(owner)))
 
 
+def waiting_in(session: Session, shards: Iterable[int], kinds: Iterable[str], *,
+               now: datetime) -> list[tuple[str, int, datetime]]:
+    """(team, job id, due at) of the pending jobs of ``kinds`` in ``shards`` due after
+    ``now``: the turns another worker handed out in shards this one just took."""
+    rows = session.execute(select(Job.team_id, Job.id, Job.due_at).where(
+        Job.shard.in_(list(shards)), Job.status == PENDING, Job.kind.in_(list(kinds)),
+        Job.due_at > now)).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
 # --------------------------------------------------------------------------- finish
 def _owned(job_id: int, worker_id: str) -> ColumnElement[bool]:
     return and_(Job.id == job_id, Job.status == CLAIMED, Job.lease_owner == worker_id)

@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 PRUNE_AT = 20_000  # channels remembered before idle ones are forgotten
 DEFAULT_INTERVAL = timedelta(seconds=0.2)  # a workspace's pace from its first 429, if unknown
 SAME_429 = timedelta(milliseconds=500)  # 429s this close together are one event
+HANDOVER = timedelta(seconds=3)  # after taking a workspace over, a 429 is the channel's
 
 
 class ChannelPacer:
@@ -98,6 +99,12 @@ class ChannelPacer:
                 turn = now + self.interval
             return turn
 
+    def book(self, channel: str, job_id: int, at: datetime) -> None:
+        """Give ``job_id`` the turn at ``at`` (planned ahead: ``WorkspacePacer.reserve``)."""
+        with self._lock:
+            self._turns[job_id] = at
+            self._tail[channel] = max(self._tail.get(channel, at), at + self.interval)
+
     def block(self, channel: str, until: datetime, team: str | None = None) -> None:
         """Slack said wait (429 with Retry-After)."""
         with self._lock:
@@ -126,7 +133,8 @@ class ChannelPacer:
 class _Workspace:
     """One workspace's slots: slot ``k`` starts at ``epoch + k * interval``."""
 
-    __slots__ = ("blocked_until", "booked", "epoch", "interval", "last_429", "taken")
+    __slots__ = ("adopted_at", "blocked_until", "booked", "epoch", "interval", "last_429",
+                 "taken")
 
     def __init__(self, interval: timedelta, now: datetime) -> None:
         self.interval = interval
@@ -135,6 +143,7 @@ class _Workspace:
         self.booked: dict[int, int] = {}  # job -> its slot, until it posts
         self.blocked_until: datetime | None = None
         self.last_429: datetime | None = None
+        self.adopted_at: datetime | None = None  # taken over from another worker then
 
     def index(self, when: datetime) -> int:
         """The slot ``when`` falls in (a turn handed out is never taken for the one before
@@ -241,11 +250,13 @@ class WorkspacePacer:
             ws.book(job_id, slot)
             return max(earliest, ws.time(slot))
 
-    def reserve(self, team: str, job_id: int, now: datetime) -> datetime | None:
-        """Before a job runs: None if its workspace has a slot for it now (booked for it),
-        else the time of the next free slot (booked for it: come back then). Lets the
-        runner send a job of a busy workspace straight back to the queue, at its turn,
-        without running it; the channel is checked when it runs (``acquire``)."""
+    def reserve(self, team: str, job_id: int, now: datetime, channel: str | None = None
+                ) -> datetime | None:
+        """Before a job runs: None if its workspace (and ``channel``, when known) has a
+        turn for it now, else the time of its turn; either way the turn is booked for it.
+        Lets the runner send a job of a busy workspace straight back to the queue, at its
+        turn, without running it. Without ``channel`` the channel is checked only when
+        the job runs (``acquire``)."""
         if self.base is None and team not in self._teams:
             return None
         if self.channels.interval <= timedelta(0):
@@ -255,38 +266,61 @@ class WorkspacePacer:
             ws.prune(now)
             here = ws.index(now)
             booked = ws.booked.get(job_id)
-            if ws.blocked_until is not None and ws.blocked_until > now:
-                ws.unbook(job_id)
-                slot = ws.free_from(ws.index(ws.blocked_until))
-                ws.book(job_id, slot)
-                return max(ws.blocked_until, ws.time(slot))
-            if booked is not None:
+            blocked = ws.blocked_until is not None and ws.blocked_until > now
+            if booked is not None and not blocked:
                 return None if booked <= here + self.burst else ws.time(booked)
-            slot = ws.free_from(here)
+            earliest = ws.blocked_until if blocked and ws.blocked_until else now
+            if channel is not None:
+                earliest = max(earliest, self.channels.next_turn(channel, now))
+            ws.unbook(job_id)
+            slot = ws.free_from(ws.index(earliest))
+            at = max(earliest, ws.time(slot))
             ws.book(job_id, slot)
-            return None if slot <= here + self.burst else ws.time(slot)
+            now_ok = not blocked and slot <= here + self.burst and earliest <= now
+            if channel is not None:
+                self.channels.book(channel, job_id, now if now_ok else at)
+            return None if now_ok else at
 
     def release(self, channel: str, now: datetime) -> None:
         self.channels.release(channel, now)
 
     def block(self, channel: str, until: datetime, team: str | None = None) -> None:
         """A 429 on a post: the channel waits until ``until``, and so does the whole
-        workspace, which then posts more slowly (Slack does not say which limit it was).
-        A workspace with no known rate is paced from its first 429 on. The 429s of posts
-        that were already on their way when the first one came slow it down only once."""
+        workspace (Slack does not say which limit it was). A second 429 within a minute
+        slows the workspace down as well; a workspace with no known rate is paced from its
+        first 429 on. The 429s of posts that were already on their way when the first one
+        came count as one."""
         self.channels.block(channel, until)
         if team is None:
             return
         with self._lock:
             ws = self._teams.get(team)
+            if (ws is not None and ws.adopted_at is not None
+                    and until - ws.adopted_at < HANDOVER):
+                # just taken over: most likely the channel's limit (this worker does not
+                # know when the previous one last posted in each channel), not the
+                # workspace's, which this worker has kept to from the start
+                return
             if ws is None:
                 ws = self._teams[team] = _Workspace(self.base or DEFAULT_INTERVAL, until)
-            first = ws.last_429 is None or until > ws.last_429 + SAME_429
+            new = ws.last_429 is None or until > ws.last_429 + SAME_429
+            again = ws.last_429 is not None and until - ws.last_429 < self.RECOVER
             ws.blocked_until = max(ws.blocked_until or until, until)
             ws.last_429 = until
             slower = min(ws.interval * self.SLOWER, self.SLOWEST)
-            if first and slower != ws.interval:
+            if new and (again or self.base is None) and slower != ws.interval:
                 self._rebase(ws, slower, until)
+
+    def adopt(self, waiting: list[tuple[str, int, datetime]], now: datetime) -> None:
+        """Jobs (team, job id, due at) already given turns by another worker (a shard this
+        one just took): their slots are booked here, so the workspace keeps the line the
+        other worker set up instead of getting a second one on top of it."""
+        with self._lock:
+            for team, job_id, at in sorted(waiting, key=lambda w: w[2]):
+                ws = self._workspace(team, now)
+                ws.adopted_at = now
+                if job_id not in ws.booked:
+                    ws.book(job_id, ws.free_from(max(ws.index(at), ws.index(now))))
 
     def blocked_until(self, channel: str, now: datetime) -> datetime | None:
         return self.channels.blocked_until(channel, now)

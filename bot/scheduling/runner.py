@@ -162,6 +162,7 @@ class SchedulerRunner:
         self.membership = shards.Membership(engine, self.deps.sessions, self.worker_id,
                                             stale=self.deps.settings.leader_lease)
         joined = self.membership.join(self.deps.clock())  # own a share before the first tick
+        self._adopt(joined.taken)
         log.info("scheduler worker %s joined: %d member(s), owns %d of %d shards",
                  self.worker_id, len(joined.members), len(joined.owned), shards.SHARDS)
         self._scheduler = BackgroundScheduler(timezone=UTC)
@@ -219,7 +220,21 @@ class SchedulerRunner:
                          result.taken, result.given_up, len(result.members),
                          len(result.owned))
             if result.taken:
+                self._adopt(result.taken)
                 self.wake()
+
+    def _adopt(self, taken: list[int]) -> None:
+        """Keep the turns the previous owner of ``taken`` handed out (``pacer.adopt``)."""
+        if not taken:
+            return
+        now = self.deps.clock()
+        try:
+            with self.deps.sessions() as session:
+                waiting = queue.waiting_in(session, taken, POSTS, now=now)
+        except Exception:
+            log.exception("could not read the turns of the shards taken over")
+            return
+        self.pacer.adopt(waiting, now)
 
     def wake(self) -> None:
         """Run the tick now (it keeps going while work is due)."""
@@ -260,8 +275,8 @@ class SchedulerRunner:
             )
             if not claimed:
                 return total
-            waiting, ready = self._wait_for_workspace(claimed, now)
-            prefetched = self._prefetch(ready)
+            prefetched = self._prefetch(claimed)
+            waiting, ready = self._wait_for_workspace(claimed, prefetched, now)
             futures = [self._pool.submit(self._run_one, job, prefetched.get(job.id))
                        for job in ready]
             outcomes = waiting + [(job, future.result()) for job, future in zip(
@@ -270,17 +285,20 @@ class SchedulerRunner:
             total += sum(1 for _, o in outcomes if o.status != Result.RETRY or o.count_attempt)
         return total
 
-    def _wait_for_workspace(self, claimed: list[queue.ClaimedJob], now: datetime
-                            ) -> tuple[list[tuple[queue.ClaimedJob, Outcome]],
-                                       list[queue.ClaimedJob]]:
-        """Jobs that post, of a workspace with no slot free now, go straight back to the
-        queue at their workspace turn, not run (when hundreds fall due in one workspace at
-        once, most wait: they cost a claim and a write-back, not a handler each)."""
+    def _wait_for_workspace(self, claimed: list[queue.ClaimedJob], prefetched: dict[int, Any],
+                            now: datetime) -> tuple[list[tuple[queue.ClaimedJob, Outcome]],
+                                                    list[queue.ClaimedJob]]:
+        """Jobs that post, of a workspace with no turn free now, go straight back to the
+        queue at their turn, not run (when hundreds fall due in one workspace at once,
+        most wait: they cost a claim and a write-back, not a handler each). The channel
+        is planned for too when the kind's prefetch names it (``.channel``)."""
         waiting: list[tuple[queue.ClaimedJob, Outcome]] = []
         ready: list[queue.ClaimedJob] = []
         for job in claimed:
-            turn = self.pacer.reserve(job.team_id, job.id, now) if job.kind in POSTS \
-                else None
+            channel = getattr(prefetched.get(job.id), "channel", None)
+            turn = self.pacer.reserve(job.team_id, job.id, now,
+                                      channel if isinstance(channel, str) else None) \
+                if job.kind in POSTS else None
             if turn is None:
                 ready.append(job)
             else:

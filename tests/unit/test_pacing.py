@@ -124,16 +124,29 @@ def test_the_channel_limit_still_holds_inside_a_workspace() -> None:
     assert p.acquire("C1", 2, T0 + S, "T1") is None
 
 
-def test_a_429_blocks_the_whole_workspace_and_slows_it_down_once() -> None:
+def test_a_429_blocks_the_whole_workspace_and_a_second_one_slows_it_down() -> None:
     p = ws_pacer(per_minute=60, burst=0)
     assert p.acquire("C1", 1, T0, "T1") is None
     p.release("C1", T0)
     until = T0 + 2 * S
     p.block("C1", until, "T1")
     p.block("C2", until, "T1")  # the 429 of a post already on its way: the same event
-    assert p.rate("T1") == pytest.approx(60 / 1.25)
+    assert p.rate("T1") == pytest.approx(60)  # one 429: a pause, not a slower pace
     assert p.acquire("C3", 3, T0 + S, "T1") == until  # another channel waits as well
     assert p.acquire("C3", 3, until, "T1") is None
+    p.block("C4", until + 10 * S, "T1")  # again within a minute: slower from now on
+    p.block("C5", until + 10 * S, "T1")
+    assert p.rate("T1") == pytest.approx(60 / 1.25)
+
+
+def test_turns_another_worker_handed_out_are_kept() -> None:
+    p = ws_pacer(per_minute=60, burst=0)
+    p.adopt([("T1", 7, T0 + 2 * S), ("T1", 8, T0 + 3 * S)], T0)
+    assert p.reserve("T1", 9, T0) is None  # slot 0 is free
+    assert p.reserve("T1", 10, T0) == T0 + S
+    assert p.reserve("T1", 11, T0) == T0 + 4 * S  # 2 and 3 are the adopted jobs'
+    assert p.reserve("T1", 7, T0 + 2 * S) is None and p.acquire("C7", 7, T0 + 2 * S,
+                                                                "T1") is None
 
 
 def test_an_unknown_workspace_limit_is_paced_from_the_first_429() -> None:
