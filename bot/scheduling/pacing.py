@@ -134,7 +134,7 @@ class _Workspace:
     """One workspace's slots: slot ``k`` starts at ``epoch + k * interval``."""
 
     __slots__ = ("adopted_at", "blocked_until", "booked", "epoch", "interval", "last_429",
-                 "taken")
+                 "taken", "tokens", "tokens_at")
 
     def __init__(self, interval: timedelta, now: datetime) -> None:
         self.interval = interval
@@ -144,6 +144,24 @@ class _Workspace:
         self.blocked_until: datetime | None = None
         self.last_429: datetime | None = None
         self.adopted_at: datetime | None = None  # taken over from another worker then
+        # posts actually made: a token bucket at the same rate. A worker running behind
+        # its timetable (busy CPU) finds many slots come at once; these keep the posts
+        # themselves to the rate, so lateness never turns into a burst.
+        self.tokens: float | None = None
+        self.tokens_at = now
+
+    def wait_for_token(self, now: datetime, capacity: int) -> timedelta:
+        """How long until a post may go out (0: now); nothing is spent."""
+        if self.tokens is None:
+            self.tokens = float(capacity)
+        if now > self.tokens_at:
+            self.tokens = min(float(capacity), self.tokens + (now - self.tokens_at)
+                              / self.interval)
+            self.tokens_at = now
+        return timedelta(0) if self.tokens >= 1.0 else (1.0 - self.tokens) * self.interval
+
+    def spend(self) -> None:
+        self.tokens = (self.tokens or 0.0) - 1.0
 
     def index(self, when: datetime) -> int:
         """The slot ``when`` falls in (a turn handed out is never taken for the one before
@@ -232,10 +250,15 @@ class WorkspacePacer:
                     first = ws.free_from(here)
                     slot = first if first <= here + self.burst else None
             if slot is not None:
+                wait = ws.wait_for_token(now, self.burst + 1)
+                if wait > timedelta(0):  # its turn, but posts are running ahead of the rate
+                    ws.book(job_id, slot)
+                    return now + wait
                 turn = self.channels.acquire(channel, job_id, now)
                 if turn is None:
                     ws.book(job_id, slot)
                     del ws.booked[job_id]  # used: the slot stays taken, the job is done
+                    ws.spend()
                     return None
                 # the workspace has room but the channel does not: a slot at its turn
                 earliest = turn

@@ -168,3 +168,15 @@ def test_a_job_of_a_busy_workspace_is_sent_back_before_it_runs() -> None:
     assert p.reserve("T1", 3, T0 + 2 * S) is None
     assert p.acquire("C3", 3, T0 + 2 * S, "T1") is None
     assert p.reserve("T2", 9, T0) is None  # another workspace
+
+
+def test_a_worker_running_late_does_not_burst_its_missed_slots() -> None:
+    """Slots that went by while the worker was busy come due at once; the posts still keep
+    to the rate (a burst of 3 here, then one a second)."""
+    p = ws_pacer(per_minute=60, burst=2)
+    turns = [p.reserve("T1", job, T0) for job in range(10)]
+    assert turns[:3] == [None, None, None] and turns[9] == T0 + 9 * S
+    late = T0 + 20 * S  # every slot has come
+    posted = [p.acquire(f"C{job}", job, late, "T1") for job in range(10)]
+    assert posted.count(None) == 3
+    assert all(t is not None and late < t <= late + 2 * S for t in posted if t is not None)
