@@ -6,7 +6,8 @@ bench/procs.py; BENCH_PROFILE=<dir> samples them with py-spy).
 Request loops are bounded by count and time. Prints tables; nothing here asserts.
 
 Options: --quick (smaller counts), --only http|submit|home|scheduler|memory|anchor
-(anchor: bare Bolt at its best, ../shared/bench-anchor, see bench/anchor.py).
+(anchor: bare Bolt at its best, ../shared/bench-anchor, see bench/anchor.py). The scheduler
+part starts a throwaway PostgreSQL cluster of its own (bench/scheduler.py).
 """
 
 from __future__ import annotations

@@ -112,10 +112,14 @@ class Settings(BaseSettings):
     job_lease: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(minutes=2), validation_alias="ENGAGEMENT_JOB_LEASE"
     )
-    # how long a worker leads the scheduler without renewing before a standby takes over
+    # how long a scheduler worker may go unseen (no heartbeat) before the others take its
+    # shards even though its process or lock looks alive (hung); a dead one goes at once
     leader_lease: Annotated[timedelta, NoDecode] = Field(
         default=timedelta(seconds=30), validation_alias="ENGAGEMENT_LEADER_LEASE"
     )
+    # posts a minute per workspace before any 429 (Slack's workspace-wide limit; 0: none)
+    workspace_posts_per_minute: float = Field(
+        default=300.0, ge=0, validation_alias="ENGAGEMENT_WORKSPACE_POSTS_PER_MINUTE")
     # results (and each dimension's colour) show only once this many people answered;
     # 3 is the lowest allowed (bot.services.health.MIN_RESPONSES_FLOOR)
     health_min_responses: int = Field(default=5, ge=3, le=1000,

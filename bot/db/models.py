@@ -1,5 +1,5 @@
 """Typed SQLAlchemy models. Every row carries the Slack team id it belongs to (except the
-scheduler's leader lease, which names a worker process).
+scheduler's membership and shard rows, which name worker processes).
 
 Schema changes go through Alembic (``bot/migrations``); nothing calls create_all.
 """
@@ -125,10 +125,13 @@ class Job(Base):
         Index("ix_jobs_status_due", "status", "due_at"),
         Index("ix_jobs_team_status", "team_id", "status"),
         Index("ix_jobs_kind_ref", "kind", "ref_id"),
+        Index("ix_jobs_shard_status_due", "shard", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    # the workspace's shard (bot.db.shards.shard_of): the worker owning it runs the job
+    shard: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kind: Mapped[str] = mapped_column(String(32))
     ref_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
@@ -145,15 +148,28 @@ class Job(Base):
     updated_at: Mapped[datetime]
 
 
-class SchedulerLease(Base):
-    """Which worker process drives the scheduler; the others stand by to take over. Not
-    workspace data (the one row not scoped by team): it names a process, not a team."""
+class SchedulerMember(Base):
+    """A worker process taking part in the scheduler (``bot.db.shards``): who it is, how to
+    tell it is still alive, when it was last seen. Names a process, not a team."""
 
-    __tablename__ = "scheduler_leases"
+    __tablename__ = "scheduler_members"
 
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started: Mapped[str] = mapped_column(String(80))  # boot id and process start time
+    lock_key: Mapped[int] = mapped_column(BigInteger)  # its advisory lock (PostgreSQL)
+    joined_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+
+
+class SchedulerShard(Base):
+    """Which worker owns a shard of the workspaces (None: nobody, free to take)."""
+
+    __tablename__ = "scheduler_shards"
+
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     owner: Mapped[str | None] = mapped_column(String(100), default=None)
-    lease_until: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime]
 
 

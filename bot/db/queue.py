@@ -12,6 +12,9 @@ to look. The life of a job::
 
 Guarantees:
 
+* **Shards.** Every job carries its workspace's shard (``bot.db.shards``); a worker that
+  names itself as ``owner`` claims only jobs of the shards it owns, checked in the claim's
+  own statement against ``scheduler_shards``.
 * **Atomic claims.** PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE ...
   RETURNING`` in one transaction, so concurrent workers skip each other's rows. SQLite: one
   ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING`` in a transaction opened with
@@ -34,6 +37,7 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,7 +59,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.models import Job, ProcessedRequest
+from bot.db.models import Job, ProcessedRequest, SchedulerShard
 from bot.db.states import JobStatus
 
 log = logging.getLogger(__name__)
@@ -66,6 +70,14 @@ PENDING, CLAIMED, DONE, FAILED, CANCELLED, PAUSED = (
 ACTIVE = (PENDING, CLAIMED)
 WAITING = (PENDING, PAUSED)
 DEFAULT_MAX_ATTEMPTS = 8
+# A job's shard is stored with it: changing this needs a migration that rewrites
+# jobs.shard (see 0007_scheduler_shards). Who owns which shard: ``bot.db.shards``.
+SHARDS = 64
+
+
+def shard_of(team_id: str) -> int:
+    """The shard of a workspace: stable across processes, versions and machines."""
+    return zlib.crc32(team_id.encode()) % SHARDS
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,8 @@ def enqueue(session: Session, *, team_id: str, kind: str, due_at: datetime,
         raise ValueError("max_attempts must be at least 1")
     stmt = (
         _insert(session, Job)
-        .values(team_id=team_id, kind=kind, ref_id=ref_id, payload=payload, due_at=due_at,
+        .values(team_id=team_id, shard=shard_of(team_id), kind=kind, ref_id=ref_id,
+                payload=payload, due_at=due_at,
                 status=PENDING, idempotency_key=idempotency_key, attempts=0,
                 max_attempts=max_attempts, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=[Job.idempotency_key])
@@ -138,7 +151,8 @@ def job_row(*, team_id: str, kind: str, due_at: datetime, idempotency_key: str,
             now: datetime, ref_id: int | None = None, payload: dict[str, Any] | None = None,
             max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> dict[str, Any]:
     """The row :func:`enqueue_many` inserts (same meaning as :func:`enqueue`'s arguments)."""
-    return {"team_id": team_id, "kind": kind, "ref_id": ref_id, "payload": payload,
+    return {"team_id": team_id, "shard": shard_of(team_id), "kind": kind, "ref_id": ref_id,
+            "payload": payload,
             "due_at": due_at, "status": PENDING, "idempotency_key": idempotency_key,
             "attempts": 0, "max_attempts": max_attempts, "created_at": now, "updated_at": now}
 
@@ -146,6 +160,8 @@ def job_row(*, team_id: str, kind: str, due_at: datetime, idempotency_key: str,
 def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """:func:`enqueue` for many jobs in one statement; keys that exist are skipped."""
     if rows:
+        rows = [row if "shard" in row else {**row, "shard": shard_of(row["team_id"])}
+                for row in rows]
         session.execute(_insert(session, Job.__table__)
                         .on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
 
@@ -163,13 +179,14 @@ _RETURNED = (Job.id, Job.team_id, Job.kind, Job.ref_id, Job.payload, Job.due_at,
 
 
 def claim_due(sessions: sessionmaker[Session] | Session, *, now: datetime, worker_id: str,
-              lease: timedelta, limit: int, horizon: timedelta = timedelta(0)
-              ) -> list[ClaimedJob]:
+              lease: timedelta, limit: int, horizon: timedelta = timedelta(0),
+              owner: str | None = None) -> list[ClaimedJob]:
     """Claim up to ``limit`` jobs due at ``now`` (or within ``horizon`` after it) for
     ``worker_id``, oldest due first.
 
     Due means pending with ``due_at <= now``, or claimed by someone whose lease ran out
-    before ``now`` (a crashed worker). Each claim adds one to ``attempts``. Given a session
+    before ``now`` (a crashed worker). ``owner``: only jobs of the shards ``owner`` owns
+    (``bot.db.shards``); None: any shard. Each claim adds one to ``attempts``. Given a session
     factory, the claim is its own committed transaction; given a session, it joins the
     caller's transaction and the caller commits.
     """
@@ -177,16 +194,23 @@ def claim_due(sessions: sessionmaker[Session] | Session, *, now: datetime, worke
         return []
     if isinstance(sessions, Session):
         return _claim(sessions, now=now, worker_id=worker_id, lease=lease, limit=limit,
-                      horizon=horizon)
+                      horizon=horizon, owner=owner)
     with sessions.begin() as session:
         return _claim(session, now=now, worker_id=worker_id, lease=lease, limit=limit,
-                      horizon=horizon)
+                      horizon=horizon, owner=owner)
+
+
+def _owned_shards(owner: str | None) -> list[ColumnElement[bool]]:
+    if owner is None:
+        return []
+    return [Job.shard.in_(select(SchedulerShard.shard).where(SchedulerShard.owner == owner))]
 
 
 def _claim(session: Session, *, now: datetime, worker_id: str, lease: timedelta,
-           limit: int, horizon: timedelta) -> list[ClaimedJob]:
-    _fail_exhausted(session, now)
-    pick = select(Job.id).where(_claimable(now, horizon)).order_by(Job.due_at, Job.id).limit(limit)
+           limit: int, horizon: timedelta, owner: str | None) -> list[ClaimedJob]:
+    _fail_exhausted(session, now, owner)
+    pick = (select(Job.id).where(_claimable(now, horizon), *_owned_shards(owner))
+            .order_by(Job.due_at, Job.id).limit(limit))
     if _dialect(session) == "postgresql":
         ids = list(session.scalars(pick.with_for_update(skip_locked=True)))
         if not ids:
@@ -251,12 +275,13 @@ def rearm_key(session: Session, key: str, *, now: datetime) -> bool:
     return _rowcount(result) == 1
 
 
-def _fail_exhausted(session: Session, now: datetime) -> None:
+def _fail_exhausted(session: Session, now: datetime, owner: str | None = None) -> None:
     """Claims that died with no attempts left are failed, not retried forever (a job that
     kills its worker every time must not take the queue down with it)."""
     result = session.execute(
         update(Job)
-        .where(Job.status == CLAIMED, Job.lease_until < now, Job.attempts >= Job.max_attempts)
+        .where(Job.status == CLAIMED, Job.lease_until < now, Job.attempts >= Job.max_attempts,
+               *_owned_shards(owner))
         .values(status=FAILED, lease_owner=None, lease_until=None, updated_at=now,
                 last_error="lease expired on the last attempt (worker died or hung)")
         .execution_options(synchronize_session=False)
@@ -265,10 +290,22 @@ def _fail_exhausted(session: Session, now: datetime) -> None:
         log.warning("%d job(s) failed: lease expired on their last attempt", _rowcount(result))
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the earliest pending job falls due (None: nothing pending). Lets the scheduler
-    wake up early for a paced turn or a retry instead of waiting for its next tick."""
-    return session.scalar(select(func.min(Job.due_at)).where(Job.status == PENDING))
+def next_due(session: Session, owner: str | None = None) -> datetime | None:
+    """When the earliest pending job (of ``owner``'s shards) falls due (None: nothing
+    pending). Lets the scheduler wake up early for a paced turn or a retry instead of
+    waiting for its next tick."""
+    return session.scalar(select(func.min(Job.due_at)).where(Job.status == PENDING,
+                                                             *_owned_shards(owner)))
+
+
+def waiting_in(session: Session, shards: Iterable[int], kinds: Iterable[str], *,
+               now: datetime) -> list[tuple[str, int, datetime]]:
+    """(team, job id, due at) of the pending jobs of ``kinds`` in ``shards`` due after
+    ``now``: the turns another worker handed out in shards this one just took."""
+    rows = session.execute(select(Job.team_id, Job.id, Job.due_at).where(
+        Job.shard.in_(list(shards)), Job.status == PENDING, Job.kind.in_(list(kinds)),
+        Job.due_at > now)).all()
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 # --------------------------------------------------------------------------- finish

@@ -56,9 +56,10 @@ class Writes:
 
 
 class Pacer(Protocol):
-    """Hands out turns to post in a channel (``bot.scheduling.pacing.ChannelPacer``)."""
+    """Hands out turns to post in a channel of a workspace (``bot.scheduling.pacing``)."""
 
-    def acquire(self, channel: str, job_id: int, now: datetime) -> datetime | None: ...
+    def acquire(self, channel: str, job_id: int, now: datetime, team: str | None = None
+                ) -> datetime | None: ...
 
 
 @dataclass
@@ -76,17 +77,19 @@ class JobContext:
 
     def use_channel(self, channel: str) -> None:
         """Declare the channel this job posts to and wait for its turn: defers the job when
-        the channel was posted to less than a second ago or Slack asked us to wait. A turn
+        the channel was posted to less than a second ago, its workspace's posts are used up
+        for now, or Slack asked us to wait. A turn
         only milliseconds away is waited for here: going round the queue for it would make
         the turn late, and every later turn in that channel with it."""
         self.channel = channel
         if self.posting == channel:
             return
-        turn = self.pacer.acquire(channel, self.job.id, self.now)
+        team = getattr(self.job, "team_id", None)
+        turn = self.pacer.acquire(channel, self.job.id, self.now, team)
         if (turn is not None and self.wait is not None and turn - self.now <= SHORT_WAIT
                 and self.wait((turn - self.now).total_seconds())):
             self.now = max(self.deps.clock(), turn)  # (a test clock may stand still)
-            turn = self.pacer.acquire(channel, self.job.id, self.now)
+            turn = self.pacer.acquire(channel, self.job.id, self.now, team)
         if turn is not None:
             raise Deferred(turn, f"waiting for a turn in {channel}")
         self.posting = channel

@@ -22,6 +22,7 @@ from bot.listeners.after_ack import deps_of, later_of, run_after_ack
 from bot.listeners.command_text import CommandText, parse_command_text
 from bot.services import health, history
 from bot.services import intake as intake_service
+from bot.services.slack_io import cached_user, user_info
 from bot.views import health as health_views
 from bot.views import help as help_views
 
@@ -74,23 +75,30 @@ def send_export(deps: Deps, parsed: CommandText, command: dict[str, Any], client
 def open_health_setup(deps: Deps, parsed: CommandText, command: dict[str, Any],
                       client: WebClient, body: dict[str, Any]) -> None:
     """The modal first (a trigger_id lives 3 seconds, so no other Slack call may come
-    before), with UTC chosen; then the creator's own zone, asked of Slack, put in by
-    ``views.update``. Should that fail, the modal stays as opened, UTC still chosen."""
+    before): with the creator's zone chosen when it is cached, else UTC; then, once Slack
+    has said the creator's zone (``users.info``), updated with it, unless the view changed
+    meanwhile (its hash: the creator picked something already). Should that fail, the
+    modal stays as opened."""
     state = health_views.SetupState(team_id=command["team_id"],
                                     channel_id=command["channel_id"])
+    user = command["user_id"]
     now = deps.clock()
+    known = cached_user(client, user)
+    zone = str((known or {}).get("tz") or health_views.UTC_ZONE)
     opened = client.views_open(trigger_id=command["trigger_id"], view=health_views.setup_modal(
-        state, timezone=health_views.UTC_ZONE, now=now))
-    tz = _user_tz(client, command["user_id"])
-    view = opened.get("view") or {}
-    if tz == health_views.UTC_ZONE or not view.get("id"):
+        state, timezone=zone, now=now))
+    if known is not None:
         return
-    try:  # the hash: never over a view that changed meanwhile
+    actual = _user_tz(client, user)
+    view = opened.get("view") or {}
+    if actual == zone or not view.get("id"):
+        return
+    try:
         client.views_update(view_id=view["id"], hash=view.get("hash"),
-                            view=health_views.setup_modal(state, timezone=tz, now=now))
-    except SlackApiError as exc:
+                            view=health_views.setup_modal(state, timezone=actual, now=now))
+    except SlackApiError as exc:  # hash_conflict: the user got there first
         log.info("health setup: the creator's time zone was not put in (%s)",
-                 exc.response.get("error"))
+                 exc.response.get("error") if exc.response is not None else exc)
 
 
 def change_health(verb: str) -> Work:
@@ -170,6 +178,6 @@ def register(app: App) -> None:
 
 def _user_tz(client: WebClient, user_id: str) -> str:
     try:
-        return str((client.users_info(user=user_id).get("user") or {}).get("tz") or "UTC")
+        return str(user_info(client, user_id).get("tz") or "UTC")  # cached (tier 4)
     except SlackApiError:
         return "UTC"

@@ -4,9 +4,16 @@ The database is the source of truth for what is due (``bot.db.queue``); APSchedu
 drives the clock: one interval job, coalesced, never two at once. Each tick claims due jobs
 atomically (so two workers never take the same one), hands them to a small thread pool, and
 writes back the whole batch (done, retried later, or failed, with each handler's own
-writes) in one transaction. Jobs whose claim died with a crashed worker come back when their
-lease runs out. Slack's per-channel rate limit is honoured per channel: the pacer hands out
-turns (one post per channel per second) and a 429 defers only that channel's jobs.
+writes) in one transaction. Jobs whose claim died with a crashed worker come back as soon as
+the worker is known to be dead (``bot.db.shards``), else when their lease runs out.
+
+Several workers share the work by workspace: a started runner joins the scheduler's
+members and claims only jobs of the shards it owns (``bot.db.shards``; a thread of its own
+rebalances every ``shards.REBALANCE`` seconds and wakes the clock when it gains shards).
+Slack's posting limits are honoured per channel and per workspace: the pacer hands out
+turns (one post per channel per second, the workspace's posts a minute), and a 429 blocks
+the channel and slows its workspace down. Every other method keeps to its tier's budget
+(``bot.scheduling.limits``); a job that would exceed it is tried later.
 
 Delivery is at least once: a worker can die after Slack accepted a post and before the batch
 was written back. Every job makes the retry harmless (see ``bot.jobs.context``).
@@ -31,19 +38,24 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.db import leader, queue
+from bot.db import queue, shards
+from bot.db.states import JobKind
 from bot.deps import Deps
 from bot.jobs.context import Deferred, Handler, JobContext, PermanentFailure, Writes
 from bot.scheduling import giveup
-from bot.scheduling.pacing import ChannelPacer
+from bot.scheduling.limits import LimitedClient, TierLimiter
+from bot.scheduling.pacing import ChannelPacer, WorkspacePacer
 from bot.scheduling.registry import HANDLERS, PREFETCH
-from bot.services.slack_io import WorkspaceGone, slack_error
-from bot.transport.client import KeepAliveWebClient
+from bot.services.slack_io import SlackBusy, WorkspaceGone, retry_after, slack_error
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 JOB_ID = "due-work"
+# kinds whose job posts a message: paced per workspace before they run (a kind missing
+# here is still paced when it posts, in JobContext.use_channel)
+POSTS = frozenset({JobKind.CHECKIN_POST, JobKind.CHECKIN_NUDGE, JobKind.HEALTH_POST,
+                   JobKind.HEALTH_CLOSE})
 
 
 class _SkipBusyTick(logging.Filter):
@@ -117,14 +129,20 @@ class SchedulerRunner:
         threads: int | None = None,
         lease: timedelta | None = None,
         pace: timedelta = CHANNEL_INTERVAL,
+        workspace_rate: float | None = None,
     ) -> None:
         self.deps = deps
+        self.limiter = TierLimiter()
         # one persistent connection per thread instead of a handshake per post
-        self.client = KeepAliveWebClient.like(client) if type(client) is WebClient else client
+        self.client = LimitedClient.limited(client, self.limiter) \
+            if type(client) is WebClient else client
         self.worker_id = worker_id or worker_name()
         self.handlers = handlers if handlers is not None else HANDLERS
         self.lease = lease or deps.settings.job_lease
-        self.pacer = ChannelPacer(pace, absorb=CHANNEL_ABSORB)
+        rate = deps.settings.workspace_posts_per_minute if workspace_rate is None \
+            else workspace_rate
+        self.pacer = WorkspacePacer(ChannelPacer(pace, absorb=CHANNEL_ABSORB),
+                                    per_minute=rate or None)
         self._pool = ThreadPoolExecutor(max_workers=threads or deps.settings.worker_threads,
                                         thread_name_prefix="job")
         self._scheduler: BackgroundScheduler | None = None
@@ -133,16 +151,20 @@ class SchedulerRunner:
         self._enterprises: dict[str, object] = {}
         self._clients_lock = threading.Lock()
         self._stopping = threading.Event()
-        # leadership (see bot.db.leader): only when started; tick() called directly runs
-        self.leader_lease = deps.settings.leader_lease
-        self._leader_mode = False
-        self._leading = False
-        self._renew_at: datetime | None = None
-        self._leader_lock = threading.Lock()
+        # shards (bot.db.shards): only when started; tick() called directly claims any job
+        self.membership: shards.Membership | None = None
+        self._members_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ clock
     def start(self) -> None:
         logging.getLogger("apscheduler.scheduler").addFilter(_SKIP_BUSY_TICK)  # once: a set
+        engine = self.deps.sessions.kw["bind"]
+        self.membership = shards.Membership(engine, self.deps.sessions, self.worker_id,
+                                            stale=self.deps.settings.leader_lease)
+        joined = self.membership.join(self.deps.clock())  # own a share before the first tick
+        self._adopt(joined.taken)
+        log.info("scheduler worker %s joined: %d member(s), owns %d of %d shards",
+                 self.worker_id, len(joined.members), len(joined.owned), shards.SHARDS)
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
             self._scheduled_tick,
@@ -154,58 +176,85 @@ class SchedulerRunner:
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),
         )
-        self._leader_mode = True
         self._scheduler.start()
+        self._members_thread = threading.Thread(target=self._members_loop, daemon=True,
+                                                name="scheduler-members")
+        self._members_thread.start()
         log.info("scheduler started as %s", self.worker_id)
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._members_thread is not None:
+            self._members_thread.join(timeout=30)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
         self._pool.shutdown(wait=True)
         with self.deps.sessions.begin() as session:
             released = queue.release(session, self.worker_id)
-        if self._leader_mode and leader.resign(self.deps.sessions, owner=self.worker_id,
-                                               now=self.deps.clock()):
-            log.info("handed the scheduler over")
+        if self.membership is not None:
+            self.membership.leave(self.deps.clock())
+            log.info("handed this worker's shards over")
         log.info("scheduler stopped; released %s claimed job(s)", released)
 
-    # ------------------------------------------------------------------ leadership
-    def leading(self) -> bool:
-        """Does this process drive the scheduler? Takes or renews the lease when it is a
-        third of the way to running out: any progress keeps it, so a worker busy with a
-        long batch is not mistaken for a dead one, and a hung one loses it."""
-        if not self._leader_mode:
-            return True
-        now = self.deps.clock()
-        with self._leader_lock:
-            if self._leading and self._renew_at and now < self._renew_at:
-                return True
-            was = self._leading
+    # ------------------------------------------------------------------ shards
+    @property
+    def owner(self) -> str | None:
+        """Whose shards the claims are limited to (None: not started, any job)."""
+        return self.worker_id if self.membership is not None else None
+
+    def owns_work(self) -> bool:
+        return self.membership is None or bool(self.membership.owned)
+
+    def _members_loop(self) -> None:
+        """Heartbeat and rebalance every ``shards.REBALANCE`` seconds; gaining shards (a
+        worker died or left) wakes the clock at once instead of at its next interval."""
+        assert self.membership is not None
+        while not self._stopping.wait(shards.REBALANCE):
             try:
-                self._leading = leader.hold(self.deps.sessions, owner=self.worker_id, now=now,
-                                            lease=self.leader_lease)
+                result = self.membership.rebalance(self.deps.clock())
             except Exception:
-                log.exception("could not renew the scheduler lease")
-                self._leading = False
-            self._renew_at = now + self.leader_lease / 3
-            if self._leading != was:
-                if self._leading:
-                    log.info("this worker (%s) now drives the scheduler", self.worker_id)
-                else:
-                    owner, _ = leader.holder(self.deps.sessions)
-                    log.info("standing by: %s drives the scheduler", owner or "another worker")
-            return self._leading
+                log.exception("scheduler rebalancing failed; trying again")
+                continue
+            if result.taken or result.given_up:
+                log.info("shards: took %s, gave up %s (%d member(s), %d owned)",
+                         result.taken, result.given_up, len(result.members),
+                         len(result.owned))
+            if result.taken:
+                self._adopt(result.taken)
+                self.wake()
+
+    def _adopt(self, taken: list[int]) -> None:
+        """Keep the turns the previous owner of ``taken`` handed out (``pacer.adopt``)."""
+        if not taken:
+            return
+        now = self.deps.clock()
+        try:
+            with self.deps.sessions() as session:
+                waiting = queue.waiting_in(session, taken, POSTS, now=now)
+        except Exception:
+            log.exception("could not read the turns of the shards taken over")
+            return
+        self.pacer.adopt(waiting, now)
+
+    def wake(self) -> None:
+        """Run the tick now (it keeps going while work is due)."""
+        scheduler = self._scheduler
+        if scheduler is None or self._stopping.is_set():
+            return
+        try:
+            scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
+        except Exception:  # shutting down (the job is gone)
+            log.debug("could not wake the scheduler", exc_info=True)
 
     def _scheduled_tick(self) -> None:
         """Run what is due; while more falls due before the next regular tick (a paced turn
         in a busy channel, a quick retry), wait for it here instead of a whole interval.
         (Calling back into APScheduler from its own job can deadlock with shutdown.)"""
         interval = self.deps.settings.scheduler_interval_seconds
-        while not self._stopping.is_set() and self.leading():
+        while not self._stopping.is_set() and self.owns_work():
             self.tick()
             with self.deps.sessions() as session:
-                upcoming = queue.next_due(session)
+                upcoming = queue.next_due(session, self.owner)
             if upcoming is None:
                 return
             wait = (upcoming - LOOKAHEAD - self.deps.clock()).total_seconds()
@@ -217,23 +266,46 @@ class SchedulerRunner:
     def tick(self) -> int:
         """Claim and run everything due now. Returns how many jobs were run."""
         total = 0
-        # stopping, or another worker took the lead: claim nothing more
-        while not self._stopping.is_set() and self.leading():
+        # stopping, or this worker owns no shard (now): claim nothing more
+        while not self._stopping.is_set() and self.owns_work():
             now = self.deps.clock()
             claimed = queue.claim_due(
                 self.deps.sessions, now=now, worker_id=self.worker_id, lease=self.lease,
-                limit=BATCH, horizon=LOOKAHEAD,
+                limit=BATCH, horizon=LOOKAHEAD, owner=self.owner,
             )
             if not claimed:
                 return total
             prefetched = self._prefetch(claimed)
+            waiting, ready = self._wait_for_workspace(claimed, prefetched, now)
             futures = [self._pool.submit(self._run_one, job, prefetched.get(job.id))
-                       for job in claimed]
-            outcomes = [(job, future.result()) for job, future in zip(claimed, futures,
-                                                                       strict=True)]
+                       for job in ready]
+            outcomes = waiting + [(job, future.result()) for job, future in zip(
+                ready, futures, strict=True)]
             self._write_back(outcomes)
             total += sum(1 for _, o in outcomes if o.status != Result.RETRY or o.count_attempt)
         return total
+
+    def _wait_for_workspace(self, claimed: list[queue.ClaimedJob], prefetched: dict[int, Any],
+                            now: datetime) -> tuple[list[tuple[queue.ClaimedJob, Outcome]],
+                                                    list[queue.ClaimedJob]]:
+        """Jobs that post, of a workspace with no turn free now, go straight back to the
+        queue at their turn, not run (when hundreds fall due in one workspace at once,
+        most wait: they cost a claim and a write-back, not a handler each). The channel
+        is planned for too when the kind's prefetch names it (``.channel``)."""
+        waiting: list[tuple[queue.ClaimedJob, Outcome]] = []
+        ready: list[queue.ClaimedJob] = []
+        for job in claimed:
+            channel = getattr(prefetched.get(job.id), "channel", None)
+            turn = self.pacer.reserve(job.team_id, job.id, now,
+                                      channel if isinstance(channel, str) else None) \
+                if job.kind in POSTS else None
+            if turn is None:
+                ready.append(job)
+            else:
+                waiting.append((job, Outcome(Result.RETRY, error="waiting for the "
+                                             "workspace's turn", retry_at=turn,
+                                             count_attempt=False)))
+        return waiting, ready
 
     def _prefetch(self, claimed: list[queue.ClaimedJob]) -> dict[int, Any]:
         """Load what each kind of job needs for the whole batch in one query per kind."""
@@ -273,12 +345,15 @@ class SchedulerRunner:
                            team_gone=gone.error)
         except PermanentFailure as failure:
             return Outcome(Result.FAILED, error=str(failure), told=failure.told)
+        except SlackBusy as busy:  # a lookup or another call over its tier: later
+            return Outcome(Result.RETRY, error=str(busy), count_attempt=False,
+                           retry_at=now + timedelta(seconds=max(busy.seconds, 0.05)))
         except SlackApiError as exc:
-            retry_after = _retry_after(exc)
-            if retry_after is not None:
-                until = now + retry_after
+            wait = retry_after(exc)
+            if wait is not None:  # a post refused: the channel and its workspace wait
+                until = now + timedelta(seconds=wait)
                 if ctx is not None and ctx.channel:
-                    self.pacer.block(ctx.channel, until)
+                    self.pacer.block(ctx.channel, until, job.team_id)
                 return Outcome(Result.RETRY, error="ratelimited", retry_at=until,
                                count_attempt=False)
             return Outcome(Result.RETRY, error=slack_error(exc), retry_at=self._backoff(job, now))
@@ -289,7 +364,6 @@ class SchedulerRunner:
         finally:
             if ctx is not None and ctx.posting:
                 self.pacer.release(ctx.posting, self.deps.clock())
-        self.leading()  # progress renews the lease (a cheap check almost every time)
         return Outcome(Result.DONE, record=record) if record is not None else DONE
 
     def _write_back(self, outcomes: list[tuple[queue.ClaimedJob, Outcome]]) -> None:
@@ -374,7 +448,8 @@ class SchedulerRunner:
         with self._clients_lock:
             client = self._clients.get(token)
             if client is None:
-                client = self._clients[token] = KeepAliveWebClient.like(self.client, token=token)
+                client = self._clients[token] = LimitedClient.limited(self.client, self.limiter,
+                                                                      token=token)
                 if len(self._clients) > MAX_CLIENTS:
                     self._clients.popitem(last=False)
             else:
@@ -384,20 +459,3 @@ class SchedulerRunner:
     def _backoff(self, job: queue.ClaimedJob, now: datetime) -> datetime:
         step = RETRY_BACKOFF[min(max(job.attempts - 1, 0), len(RETRY_BACKOFF) - 1)]
         return now + step
-
-
-def _retry_after(exc: SlackApiError) -> timedelta | None:
-    resp = exc.response
-    if resp is None or getattr(resp, "status_code", None) != 429:
-        return None
-    headers: Any = getattr(resp, "headers", {}) or {}
-    raw = None
-    for key, value in dict(headers).items():
-        if key.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-    try:
-        seconds = float(raw) if raw is not None else 1.0
-    except ValueError:
-        seconds = 1.0
-    return timedelta(seconds=max(seconds, 0.0))
-

@@ -29,7 +29,15 @@ from bot.db.states import CHECKIN_JOBS, CheckinStatus, FollowupsStatus, JobKind
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable, NotAllowed, NotFound
 from bot.jobs.context import JobContext, PermanentFailure
-from bot.services.slack_io import dm, find_marked, marker, post_message, slack_error, upload_image
+from bot.services.slack_io import (
+    dm,
+    find_marked,
+    marker,
+    post_message,
+    slack_error,
+    upload_image,
+    user_info,
+)
 from bot.views import followups as fu_views
 from bot.views import notices
 from bot.views import recommendation as rec_views
@@ -51,7 +59,7 @@ GIVEN_UP = CheckinStatus.FAILED  # its post was given up (the owner was told): n
 
 def is_admin(client: WebClient, user_id: str) -> bool:
     try:
-        user = client.users_info(user=user_id).get("user") or {}
+        user = user_info(client, user_id)  # cached for a while (tier 4)
     except SlackApiError:
         return False
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

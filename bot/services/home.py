@@ -23,6 +23,7 @@ from bot.db.states import CheckinStatus, FollowupsStatus, HealthCheckStatus
 from bot.deps import Deps
 from bot.errors import NotFound, UserFacingError
 from bot.services import followups, health
+from bot.services.slack_io import user_info
 from bot.views import home as home_views
 from bot.views.blocks import esc
 from bot.views.ids import MAX_PAGE, parse_number
@@ -35,7 +36,7 @@ HEALTH_VERBS = ("pause", "resume", "stop")
 
 def _user_zone(client: WebClient, user_id: str) -> ZoneInfo:
     try:
-        tz = (client.users_info(user=user_id).get("user") or {}).get("tz") or "UTC"
+        tz = user_info(client, user_id).get("tz") or "UTC"  # cached for a while (tier 4)
         return ZoneInfo(str(tz))
     except (SlackApiError, ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")

@@ -9,6 +9,9 @@ turns into a message for the right person. Revoked tokens: ``WorkspaceGone``.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +32,32 @@ CHANNEL_ERRORS = {
 }
 WORKSPACE_GONE_ERRORS = {"token_revoked", "account_inactive", "invalid_auth", "not_authed",
                          "team_disabled", "org_login_required"}
+
+
+class SlackBusy(Exception):
+    """Slack (or our own budget for the method) says not now: try again in ``seconds``.
+    A lookup that cannot be made is never taken for "nothing there"."""
+
+    def __init__(self, method: str, seconds: float) -> None:
+        super().__init__(f"{method}: rate limited, try again in {seconds:.1f} s")
+        self.method = method
+        self.seconds = seconds
+
+
+def retry_after(exc: SlackApiError) -> float | None:
+    """The Retry-After of a 429 (seconds; 1 when Slack gave none), None for anything else."""
+    resp = exc.response
+    if resp is None or getattr(resp, "status_code", None) != 429:
+        return None
+    headers: Any = getattr(resp, "headers", {}) or {}
+    raw = None
+    for key, value in dict(headers).items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+    try:
+        return max(float(raw), 0.0) if raw is not None else 1.0
+    except ValueError:
+        return 1.0
 
 
 class WorkspaceGone(Exception):
@@ -111,8 +140,13 @@ def marker(event_type: str, **payload: Any) -> dict[str, Any]:
 def marked(client: WebClient, channel: str, *, thread: str | None = None
            ) -> list[dict[str, Any]]:
     """The markers (metadata) of a thread's messages, or of the channel's recent top-level
-    messages, each with its ``ts``. Empty when it cannot be read: posting then beats never
-    posting."""
+    messages, each with its ``ts``.
+
+    Rate limited (429, or our own budget for the method: ``SlackBusy``): raises
+    ``SlackBusy``, so the caller tries later; a lookup that was not made must not read as
+    "not posted yet". A revoked token: ``WorkspaceGone``. Anything else (no access to the
+    channel's history, say): empty, as posting then beats never posting."""
+    method = "conversations.replies" if thread else "conversations.history"
     try:
         if thread:
             resp = client.conversations_replies(channel=channel, ts=thread, limit=200,
@@ -121,7 +155,13 @@ def marked(client: WebClient, channel: str, *, thread: str | None = None
             resp = client.conversations_history(channel=channel, limit=100,
                                                 include_all_metadata=True)
     except SlackApiError as exc:
-        log.warning("could not look for earlier posts in %s: %s", channel, slack_error(exc))
+        wait = retry_after(exc)
+        if wait is not None:
+            raise SlackBusy(method, wait) from exc
+        error = slack_error(exc)
+        if error in WORKSPACE_GONE_ERRORS:
+            raise WorkspaceGone(error) from exc
+        log.warning("could not look for earlier posts in %s: %s", channel, error)
         return []
     return [{**msg["metadata"], "ts": str(msg.get("ts"))}
             for msg in resp.get("messages") or [] if msg.get("metadata")]
@@ -149,7 +189,7 @@ def post_chart(client: WebClient, channel: str, thread: str | None, *, text: str
             client.files_upload_v2(channel=channel, thread_ts=thread, content=png(),
                                    filename=filename, title=title, alt_txt=text[:1000],
                                    initial_comment=text)
-    except (SlackApiError, OSError) as exc:
+    except (SlackApiError, SlackBusy, OSError) as exc:
         error = slack_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("chart %s not posted in %s: %s", filename, channel, error)
         return False
@@ -172,3 +212,54 @@ def upload_image(client: WebClient, *, png: Callable[[], bytes], filename: str, 
     file = resp.get("file") or {}
     file_id = file.get("id") if isinstance(file, dict) else None
     return str(file_id) if file_id else None
+
+
+# ---------------------------------------------------------------- users
+# users.info is tier 4 (about 100 a minute per workspace), and a user's time zone and admin
+# flag rarely change: every caller (Home, permission checks, the health check modal) reads
+# them through this cache, kept for USER_TTL per (Slack API, token, user).
+USER_TTL = 600.0  # seconds
+USERS_MAX = 50_000
+_users: OrderedDict[tuple[str, str, str], tuple[float, dict[str, Any]]] = OrderedDict()
+_users_lock = threading.Lock()
+
+
+def _user_key(client: WebClient, user_id: str) -> tuple[str, str, str] | None:
+    token = getattr(client, "token", None)
+    if not token:
+        return None  # (a stand-in client of a test): not cached
+    return (str(getattr(client, "base_url", "")), str(token), user_id)
+
+
+def cached_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """The cached ``users.info`` user, without calling Slack (None: not known now)."""
+    key = _user_key(client, user_id)
+    if key is None:
+        return None
+    with _users_lock:
+        hit = _users.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+
+def user_info(client: WebClient, user_id: str) -> dict[str, Any]:
+    """``users.info``'s user, cached for USER_TTL. Raises what ``users_info`` raises."""
+    hit = cached_user(client, user_id)
+    if hit is not None:
+        return hit
+    user = dict(client.users_info(user=user_id).get("user") or {})
+    key = _user_key(client, user_id)
+    if key is not None:
+        with _users_lock:
+            _users[key] = (time.monotonic() + USER_TTL, user)
+            _users.move_to_end(key)
+            while len(_users) > USERS_MAX:
+                _users.popitem(last=False)
+    return user
+
+
+def forget_users() -> None:
+    """Empty the cache (tests start each fake Slack with it empty)."""
+    with _users_lock:
+        _users.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from bot.db import models as m
@@ -21,8 +22,11 @@ def setup_modal(bot: Bot, user: str = "U1", channel: str = "C7", tz: str = "Euro
     opened = bot.fake.wait_for("views.open", count=before + 1)[-1]
     assert opened.response["view"]["callback_id"] == "healthcheck_setup"
     view_id = opened.response["view"]["id"]
-    if tz != "UTC":
-        bot.fake.wait_for("views.update", predicate=lambda c: c.args["view_id"] == view_id)
+    # opened at once, then updated with the creator's time zone (unless it was cached)
+    deadline = time.monotonic() + 10
+    while zone_of(bot.fake.views[view_id]) != tz:
+        assert time.monotonic() < deadline, "the modal never showed the creator's zone"
+        time.sleep(0.01)
     return bot.fake.views[view_id]
 
 
@@ -41,6 +45,24 @@ def setup(bot: Bot, user: str = "U1", channel: str = "C7", **answers: str) -> No
                                                        "selected_options": []}}
     resp = bot.slack.view_submission(modal, values, user_id=user)
     return resp
+
+
+def test_the_setup_modal_opens_before_any_other_call(bot: Bot) -> None:
+    """The trigger_id lives 3 seconds: views.open is the first call, with UTC; the user's
+    zone (users.info) comes after, by views.update; the second time it is cached."""
+    bot.fake.add_user("U1", tz="Europe/Berlin")
+    bot.slack.command("healthcheck", user_id="U1", channel_id="C7")
+    bot.fake.wait_for("views.update")
+    ours = [c.method for c in bot.fake.calls if c.method != "auth.test"]  # (Bolt's own)
+    assert ours[:3] == ["views.open", "users.info", "views.update"]
+    assert zone_of(bot.fake.calls_to("views.open")[0].args["view"]) == "UTC"
+    assert zone_of(bot.fake.calls_to("views.update")[0].args["view"]) == "Europe/Berlin"
+    bot.fake.reset()
+    bot.slack.command("healthcheck", user_id="U1", channel_id="C7")
+    opened = bot.fake.wait_for("views.open")
+    assert zone_of(opened[0].args["view"]) == "Europe/Berlin"  # cached: no users.info
+    time.sleep(0.2)
+    assert [c.method for c in bot.fake.calls if c.method != "auth.test"] == ["views.open"]
 
 
 def run_posts(bot: Bot) -> list:

@@ -1,5 +1,8 @@
 """Real `engagement-bot worker` processes sharing one database: every due check-in is
-posted exactly once, also when a worker is killed with SIGKILL in the middle."""
+posted exactly once, also when a worker is killed with SIGKILL in the middle; the workers
+share the workspaces (shards owned by one worker each, moved at once when one dies, shared
+again when one joins); a killed and restarted worker posts again within 2 s; and posts
+keep to Slack's limits per workspace (the fake's, see tests/fakeslack/plugin.py)."""
 
 from __future__ import annotations
 
@@ -13,55 +16,86 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.db import models as m
-from bot.db import queue
+from bot.db import queue, shards
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_session_factory
 from tests.fakeslack.server import FakeSlack
 
 EXE = str(Path(sys.executable).with_name("engagement-bot"))
 N = 60
+KEY = Fernet.generate_key().decode()
 pytestmark = pytest.mark.faults  # process faults: SIGKILL, restarts, several workers
 
 
-def seed(url: str, n: int = N, channels: int = 6, start: int = 0) -> None:
+def seed(url: str, n: int = N, channels: int = 6, start: int = 0,
+         teams: tuple[str, ...] = ("T1",)) -> None:
+    """``n`` check-ins due now in each of ``teams``, over ``channels`` channels each."""
     upgrade(url)
     sessions = make_session_factory(make_engine(url))
     now = datetime.now(UTC)
     with sessions.begin() as s:
-        for i in range(start, start + n):
-            a = m.Assessment(team_id="T1", user_id="U1", channel_id=f"C{i % channels}",
-                             message_ts=f"1.{i:04d}", engagement=f"E{i}", answers={},
-                             verdict={}, bottleneck_kind="ownership", model="product_delivery",
-                             confidence=0.9, status="posted", followups_status="active",
-                             created_at=now, updated_at=now)
-            s.add(a)
-            s.flush()
-            c = m.Checkin(team_id="T1", assessment_id=a.id, seq=1, of_total=1, due_at=now,
-                          status="scheduled", created_at=now)
-            s.add(c)
-            s.flush()
-            queue.enqueue(s, team_id="T1", kind="checkin_post", due_at=now,
-                          idempotency_key=f"checkin_post:{c.id}", ref_id=c.id, now=now)
+        for team in teams:
+            for i in range(start, start + n):
+                a = m.Assessment(team_id=team, user_id="U1", channel_id=f"C{team}{i % channels}",
+                                 message_ts=f"1.{i:04d}", engagement=f"E{i}", answers={},
+                                 verdict={}, bottleneck_kind="ownership",
+                                 model="product_delivery", confidence=0.9, status="posted",
+                                 followups_status="active", created_at=now, updated_at=now)
+                s.add(a)
+                s.flush()
+                c = m.Checkin(team_id=team, assessment_id=a.id, seq=1, of_total=1, due_at=now,
+                              status="scheduled", created_at=now)
+                s.add(c)
+                s.flush()
+                queue.enqueue(s, team_id=team, kind="checkin_post", due_at=now,
+                              idempotency_key=f"checkin_post:{c.id}", ref_id=c.id, now=now)
 
 
-def worker(fake: FakeSlack, url: str) -> subprocess.Popen:
-    env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=fake.base_url,
-               DATABASE_URL=url, ENGAGEMENT_SCHEDULER_INTERVAL="0.2",
-               ENGAGEMENT_JOB_LEASE="3s", ENGAGEMENT_LEADER_LEASE="2s", LOG_LEVEL="WARNING")
-    env.pop("SLACK_APP_TOKEN", None)
+def install(url: str, teams: tuple[str, ...]) -> None:
+    """OAuth installs, one per workspace (the fake tells workspaces apart by token)."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.deps import build_deps
+    from bot.settings import Settings
+
+    upgrade(url)
+    deps = build_deps(Settings(_env_file=None, SLACK_CLIENT_ID="111.222",
+                               SLACK_CLIENT_SECRET="shh", ENGAGEMENT_ENCRYPTION_KEY=KEY,
+                               DATABASE_URL=url))
+    for team in teams:
+        deps.installation_store.save(Installation(
+            app_id="A1", enterprise_id=None, team_id=team, bot_token=f"xoxb-{team}-installed",
+            bot_id=f"B{team}", bot_user_id="UBOT", bot_scopes="chat:write",
+            user_id="UINSTALLER"))
+
+
+def worker(fake: FakeSlack, url: str, *, oauth: bool = False, **extra: str
+           ) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(SLACK_API_URL=fake.base_url, DATABASE_URL=url,
+               ENGAGEMENT_SCHEDULER_INTERVAL="0.2", ENGAGEMENT_JOB_LEASE="3s",
+               ENGAGEMENT_LEADER_LEASE="10s", LOG_LEVEL="WARNING")
+    if oauth:
+        env.update(SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="shh",
+                   ENGAGEMENT_ENCRYPTION_KEY=KEY)
+    else:
+        env.update(SLACK_BOT_TOKEN="xoxb-test")
+    env.update(extra)
     return subprocess.Popen([EXE, "worker"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
 
 
+def checkin_posts(fake: FakeSlack) -> list:
+    return [c for c in fake.calls_to("chat.postMessage")
+            if (c.args.get("metadata") or {}).get("event_type") == "engagement_checkin"]
+
+
 def checkin_ids(fake: FakeSlack) -> Counter:
-    ids: Counter = Counter()
-    for c in fake.calls_to("chat.postMessage"):
-        meta = c.args.get("metadata") or {}
-        if meta.get("event_type") == "engagement_checkin":
-            ids[meta["event_payload"]["checkin_id"]] += 1
-    return ids
+    return Counter(c.args["metadata"]["event_payload"]["checkin_id"]
+                   for c in checkin_posts(fake))
 
 
 def wait_all(fake: FakeSlack, n: int, timeout: float = 60) -> Counter:
@@ -74,6 +108,16 @@ def wait_all(fake: FakeSlack, n: int, timeout: float = 60) -> Counter:
     return checkin_ids(fake)
 
 
+def wait_until(cond, timeout: float, what: str) -> float:  # type: ignore[no-untyped-def]
+    """Seconds until ``cond()`` held."""
+    start = time.monotonic()
+    while not cond():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
 def stop(*procs: subprocess.Popen) -> None:
     for p in procs:
         if p.poll() is None:
@@ -83,6 +127,12 @@ def stop(*procs: subprocess.Popen) -> None:
             p.wait(timeout=20)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def owned_by(url: str) -> Counter:
+    """pid -> how many shards its worker owns (None: free)."""
+    owners = shards.owners(make_session_factory(make_engine(url)))
+    return Counter(int(o.split(":")[1]) if o else None for o in owners.values())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -106,43 +156,118 @@ def test_two_workers_post_each_checkin_exactly_once(fake_slack: FakeSlack, share
     assert a.returncode == 0 and b.returncode == 0  # SIGTERM: graceful, claims released
 
 
-def leader_pid(url: str) -> int | None:
-    from bot.db import leader
-
-    owner, _ = leader.holder(make_session_factory(make_engine(url)))
-    return int(owner.split(":")[1]) if owner else None
+TEAMS = tuple(f"T{100 + i}" for i in range(12))
 
 
-def test_one_worker_leads_the_other_stands_by_and_takes_over(fake_slack: FakeSlack,
-                                                             shared_db: str) -> None:
-    """Two workers, Slack's one message a second per channel: only the leader posts, so its
-    pacing holds (no 429s; two workers pacing on their own drew over a hundred here).
-    Killed with SIGKILL, its lease runs out and the other leads."""
-    # Slack's limit, less 20 ms for this process's own timing noise (the fake shares it with
-    # the test); two workers pacing on their own post to a channel at nearly the same time
-    fake_slack.rate_limit_per_channel(1 / 0.98)
-    # three check-ins per channel, more than one claim batch: both would have work
-    seed(shared_db, n=600, channels=200)
-    a, b = worker(fake_slack, shared_db), worker(fake_slack, shared_db)
+@pytest.mark.rate_limited  # checked below: the in-process fake's per-channel timing is noisy
+def test_workers_share_the_workspaces_and_move_a_dead_ones_shards_at_once(
+        fake_slack: FakeSlack, shared_db: str) -> None:
+    """Three workers, twelve workspaces: each shard has one owner and the shares are even;
+    every check-in is posted once; SIGKILL one and the two others own all shards within
+    2 s and post everything due after it once; a fourth joins and gets its share."""
+    fake_slack.rate_limit_per_channel(1 / 0.98)  # Slack's limit, less timing noise
+    install(shared_db, TEAMS)
+    seed(shared_db, n=8, channels=4, teams=TEAMS)
+    procs = [worker(fake_slack, shared_db, oauth=True) for _ in range(3)]
     try:
-        ids = wait_all(fake_slack, 600)
-        assert len(ids) == 600 and max(ids.values()) == 1
-        # Two workers pacing on their own drew 134 429s here. The leader's pacing is exact
-        # (0 of 9,000 in the benchmark, where the fake has a process of its own); this fake
-        # shares the test's GIL, so a post now and then reaches it late and the next one
-        # looks early.
-        assert fake_slack.rate_limited <= 20
-        first = leader_pid(shared_db)
-        assert first in (a.pid, b.pid)
-        leader_proc, standby = (a, b) if first == a.pid else (b, a)
-        leader_proc.send_signal(signal.SIGKILL)
-        leader_proc.wait(timeout=10)
-        seed(shared_db, n=8, channels=8, start=1000)
-        ids = wait_all(fake_slack, 608, timeout=30)
-        assert len(ids) == 608 and max(ids.values()) == 1
-        assert leader_pid(shared_db) == standby.pid
+        pids = {p.pid for p in procs}
+        wait_until(lambda: sorted(owned_by(shared_db).items(), key=str) and
+                   set(owned_by(shared_db)) == pids and
+                   sorted(owned_by(shared_db).values()) == [21, 21, 22], 20, "even shares")
+        ids = wait_all(fake_slack, 8 * len(TEAMS), timeout=60)
+        assert len(ids) == 8 * len(TEAMS) and max(ids.values()) == 1
+        victim = procs[0]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+        moved = wait_until(lambda: set(owned_by(shared_db)) == pids - {victim.pid}, 5,
+                           "the dead worker's shards moved")
+        assert moved <= 2.0, moved
+        assert sorted(owned_by(shared_db).values()) == [32, 32]
+        seed(shared_db, n=4, channels=4, start=100, teams=TEAMS)
+        ids = wait_all(fake_slack, 12 * len(TEAMS), timeout=60)
+        assert len(ids) == 12 * len(TEAMS) and max(ids.values()) == 1
+        joiner = worker(fake_slack, shared_db, oauth=True)
+        procs.append(joiner)
+        wait_until(lambda: sorted(owned_by(shared_db).values()) == [21, 21, 22] and
+                   joiner.pid in owned_by(shared_db), 20, "the new worker's share")
+        seed(shared_db, n=2, channels=2, start=200, teams=TEAMS)
+        ids = wait_all(fake_slack, 14 * len(TEAMS), timeout=60)
+        assert len(ids) == 14 * len(TEAMS) and max(ids.values()) == 1
     finally:
-        stop(a, b)
+        stop(*procs)
+    # Channel 429s only, and few (8 and 12 of 168 posts seen in one run of the whole
+    # suite, 0 to 1 alone): a shard's new owner does not know when the old one last posted
+    # in each channel, and a worker giving a shard up still finishes the posts it has in
+    # flight (docs/reliability.md, known gaps); and the fake shares this process's GIL
+    assert set(fake_slack.limited) <= {("chat.postMessage", "channel")}, fake_slack.limited
+    assert fake_slack.rate_limited <= 20, fake_slack.limited
+    assert [p.returncode for p in procs[1:]] == [0, 0, 0]
+    assert set(owned_by(shared_db)) == {None}  # a clean stop hands every shard back
+
+
+@pytest.mark.rate_limited  # checked below
+def test_sigkill_and_restart_posts_again_within_two_seconds(fake_slack: FakeSlack,
+                                                            shared_db: str) -> None:
+    """`engagement-bot worker` killed with SIGKILL mid-drain and started again: the new
+    process posts the next due check-in within 2 s of being started (not after a lease),
+    and every check-in is posted once."""
+    fake_slack.rate_limit_per_channel(1 / 0.98)
+    seed(shared_db, n=32, channels=4)  # 8 a channel: the drain takes about 8 s
+    a = worker(fake_slack, shared_db)
+    b = None
+    try:
+        wait_until(lambda: len(checkin_ids(fake_slack)) >= 8, 30, "the first posts")
+        a.send_signal(signal.SIGKILL)
+        a.wait(timeout=10)
+        before = len(checkin_posts(fake_slack))
+        started = time.monotonic()
+        b = worker(fake_slack, shared_db)
+        wait_until(lambda: len(checkin_posts(fake_slack)) > before, 10, "a post after restart")
+        first = min(c.received_at for c in checkin_posts(fake_slack)[before:])
+        assert first - started <= 2.0, f"first post {first - started:.2f} s after restart"
+        ids = wait_all(fake_slack, 32, timeout=60)
+    finally:
+        stop(*(p for p in (a, b) if p is not None))
+    assert len(ids) == 32, f"lost {32 - len(ids)}"
+    assert max(ids.values()) == 1, f"duplicated: {[k for k, v in ids.items() if v > 1]}"
+    assert fake_slack.rate_limited <= 4, fake_slack.limited  # the restart forgets the turns
+
+
+@pytest.mark.slack_limits(4)  # 1,200 posts a minute per workspace, a burst of 10
+def test_a_busy_workspace_is_paced_as_a_whole(fake_slack: FakeSlack, tmp_path) -> None:
+    """80 check-ins due at once in one workspace, 80 channels: paced at the workspace's
+    known limit, they drain in about the floor that limit sets, with no 429 (the fixture
+    fails the test on any)."""
+    url = f"sqlite:///{tmp_path}/one.db"
+    install(url, ("T7",))
+    seed(url, n=80, channels=80, teams=("T7",))
+    p = worker(fake_slack, url, oauth=True, ENGAGEMENT_WORKSPACE_POSTS_PER_MINUTE="1200")
+    try:
+        ids = wait_all(fake_slack, 80, timeout=60)
+    finally:
+        stop(p)
+    assert len(ids) == 80 and max(ids.values()) == 1
+    times = sorted(c.received_at for c in checkin_posts(fake_slack))
+    floor = (80 - 10) / 20  # the fake's burst of 10, then 20 a second
+    assert floor * 0.9 <= times[-1] - times[0] <= floor * 2 + 1
+
+
+@pytest.mark.rate_limited
+def test_a_workspace_of_unknown_limit_is_paced_from_its_first_429(fake_slack: FakeSlack,
+                                                                 tmp_path) -> None:
+    """The bot told no workspace limit: the first 429 paces the workspace as a whole, so
+    the waiting channels do not each retry into it (about 21 refused requests a post,
+    before)."""
+    url = f"sqlite:///{tmp_path}/one.db"
+    install(url, ("T8",))
+    seed(url, n=40, channels=40, teams=("T8",))
+    p = worker(fake_slack, url, oauth=True, ENGAGEMENT_WORKSPACE_POSTS_PER_MINUTE="0")
+    try:
+        ids = wait_all(fake_slack, 40, timeout=60)
+    finally:
+        stop(p)
+    assert len(ids) == 40 and max(ids.values()) == 1
+    assert fake_slack.limited[("chat.postMessage", "workspace")] <= 10, fake_slack.limited
 
 
 def test_kill_9_mid_fanout_still_exactly_once(fake_slack: FakeSlack, shared_db: str) -> None:

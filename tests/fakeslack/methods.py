@@ -27,6 +27,22 @@ class Method:
     tier: int | str = 3
 
 
+# Each tier's limit, per method and per workspace: (requests a minute, burst). Slack's
+# published floors ("1+", "20+", "50+", "100+" a minute) with bursts of our choosing: Slack
+# says a tier-1 method tolerates "a small amount" of burst, tier 4 "generous" bursts.
+TIER_LIMITS: dict[int | str, tuple[float, int]] = {
+    1: (1, 3),
+    2: (20, 10),
+    3: (50, 15),
+    4: (100, 30),
+    "special": (600, 100),  # auth.test, chat.getPermalink: far more than the tiers
+}
+# chat.postMessage: one message a second per channel (short bursts allowed), and a
+# workspace-wide limit Slack does not publish; the fake's default is 300 a minute.
+WORKSPACE_POSTS_PER_MINUTE = 300.0
+WORKSPACE_POST_BURST = 10
+
+
 METHODS: dict[str, Method] = {
     "apps.connections.open": Method(tier=1),  # app-level (xapp-) token only
     "auth.test": Method(tier="special"),

@@ -2,10 +2,13 @@
 instead of sharing the app's GIL).
 
     python -m tests.fakeslack.serve [--rate-limit PER_SECOND] [--validate]
+        [--limits] [--workspace-posts-per-minute N] [--workspace-burst N]
 
 Prints its base URL on the first line of stdout, then serves until stdin closes or SIGTERM.
 ``GET /_fake/summary`` answers with what was recorded: calls per method, 429s answered, and
-every accepted ``chat.postMessage`` as ``[channel, metadata payload, received_at]``.
+every accepted ``chat.postMessage`` as ``[channel, metadata payload, received_at, team]``.
+``--rate-limit`` is the per-channel posting limit; ``--limits`` turns on Slack's tier and
+workspace limits (``tests.fakeslack.server.Limits``), ``--workspace-*`` change the latter.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import threading
 import time
 from typing import Any
 
-from tests.fakeslack.server import FakeSlack
+from tests.fakeslack.server import FakeSlack, Limits, team_of
 
 
 def summary(fake: FakeSlack) -> dict[str, Any]:
@@ -30,12 +33,14 @@ def summary(fake: FakeSlack) -> dict[str, Any]:
         methods[c.method] = methods.get(c.method, 0) + 1
         if c.method == "chat.postMessage" and c.response.get("ok") and not c.injected:
             meta = c.args.get("metadata") or {}
-            posts.append([c.args.get("channel"), meta.get("event_payload"), c.received_at])
+            posts.append([c.args.get("channel"), meta.get("event_payload"), c.received_at,
+                          team_of(c.token)])
         elif c.method == "chat.postMessage" and c.response.get("error") == "ratelimited":
             meta = c.args.get("metadata") or {}
             limited.append([c.args.get("channel"), meta.get("event_payload"), c.received_at])
     return {"cpu_seconds": time.process_time(), "methods": methods,
             "rate_limited": fake.rate_limited, "posts": posts, "limited": limited,
+            "limited_by": {f"{m} ({which})": n for (m, which), n in fake.limited.items()},
             "connections": fake.connections}
 
 
@@ -43,14 +48,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate-limit", type=float, default=None)
     parser.add_argument("--validate", action="store_true")
+    parser.add_argument("--limits", action="store_true")
+    parser.add_argument("--workspace-posts-per-minute", type=float, default=None)
+    parser.add_argument("--workspace-burst", type=int, default=None)
     args = parser.parse_args()
+    limits = None
+    if args.limits:
+        limits = Limits()
+        if args.workspace_posts_per_minute is not None:
+            limits.workspace_posts_per_minute = args.workspace_posts_per_minute
+        if args.workspace_burst is not None:
+            limits.workspace_post_burst = args.workspace_burst
     # The fake keeps every call it answered (tens of thousands in a benchmark); a full
     # collection of all that pauses it for tens of milliseconds, during which requests wait
     # unanswered and then reach the per-channel rate limiter bunched up, as if the client had
     # sent them too close together. Real Slack has no such pauses; reference counting still
     # frees everything that is not a cycle.
     gc.disable()
-    fake = FakeSlack(validate=args.validate).start()
+    fake = FakeSlack(validate=args.validate, limits=limits).start()
     fake.summary_provider = lambda: summary(fake)
     fake.rate_limit_per_channel(args.rate_limit)
     print(fake.base_url, flush=True)

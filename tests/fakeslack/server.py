@@ -3,6 +3,12 @@
 It rejects what Slack rejects (unknown methods, missing required arguments, bad blocks),
 and can be told to inject faults: Slack errors, HTTP 429 with Retry-After, 5xx, slow
 answers, dropped connections, per method and per channel.
+
+With ``limits`` (the e2e suite's fixture turns them on) it also rate-limits like Slack,
+answering HTTP 429 with ``Retry-After``: every method per workspace by its tier
+(``methods.TIER_LIMITS``), ``chat.postMessage`` per workspace (default 300 a minute, a
+burst of 10), and, when asked (``rate_limit_per_channel``), one post a second per channel.
+Each limit is a token bucket; the workspace is the one the token names.
 """
 
 from __future__ import annotations
@@ -12,13 +18,20 @@ import itertools
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
 from tests.fakeslack import schemas
-from tests.fakeslack.methods import METHODS, required_args
+from tests.fakeslack.methods import (
+    METHODS,
+    TIER_LIMITS,
+    WORKSPACE_POST_BURST,
+    WORKSPACE_POSTS_PER_MINUTE,
+    required_args,
+)
 
 JSON_ARGS = {"blocks", "view", "attachments", "metadata", "files"}
 REQUIRED = required_args(schemas.shared_dir() / "slack-schemas/web-api-methods")
@@ -49,6 +62,56 @@ class Fault:
 
 
 @dataclass
+class Limits:
+    """Slack's rate limits as the fake enforces them (None: that limit is off)."""
+
+    workspace_posts_per_minute: float | None = WORKSPACE_POSTS_PER_MINUTE
+    workspace_post_burst: int = WORKSPACE_POST_BURST
+    # tier -> (per minute, burst); a tier missing here is not limited
+    tiers: dict[int | str, tuple[float, int]] = field(
+        default_factory=lambda: dict(TIER_LIMITS))
+    # method -> (per minute, burst): overrides its tier (e.g. conversations.history at
+    # 1 a minute, as for apps distributed outside the Marketplace)
+    methods: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def scaled(self, factor: float) -> Limits:
+        """These limits ``factor`` times as generous (a test tightens with factor < 1)."""
+        ws = self.workspace_posts_per_minute
+        return Limits(
+            workspace_posts_per_minute=None if ws is None else ws * factor,
+            workspace_post_burst=self.workspace_post_burst,
+            tiers={t: (r * factor, b) for t, (r, b) in self.tiers.items()},
+            methods={m: (r * factor, b) for m, (r, b) in self.methods.items()})
+
+
+class Bucket:
+    """A token bucket: ``burst`` requests at once, refilled at ``per_second``."""
+
+    __slots__ = ("at", "burst", "per_second", "tokens")
+
+    def __init__(self, per_second: float, burst: int, now: float) -> None:
+        self.per_second, self.burst = per_second, max(1, burst)
+        self.tokens, self.at = float(self.burst), now
+
+    def take(self, now: float) -> float:
+        """0: taken. Otherwise the seconds until a token is there (nothing taken)."""
+        if now > self.at:
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
+            self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.per_second
+
+
+def team_of(token: str | None) -> str:
+    """The workspace a token belongs to: the fake's OAuth names it (xoxb-T2-installed,
+    xoxb-E1-org); any other token is the default workspace T1."""
+    owner = str(token or "").split("-")[1] if str(token or "").count("-") >= 2 else ""
+    return owner if owner.startswith(("T", "E")) else "T1"
+
+
+@dataclass
 class Channel:
     id: str
     name: str = "general"
@@ -59,7 +122,8 @@ class Channel:
 
 
 class FakeSlack:
-    def __init__(self, *, strict_blocks: bool = True, validate: bool = True) -> None:
+    def __init__(self, *, strict_blocks: bool = True, validate: bool = True,
+                 limits: Limits | None = None) -> None:
         self.strict_blocks = strict_blocks
         self.validate = validate  # benchmarks turn schema validation off (it costs CPU)
         self.calls: list[Call] = []
@@ -77,7 +141,11 @@ class FakeSlack:
         self.upload_names: dict[str, str] = {}
         self._rate: float | None = None
         self._last_post: dict[str, float] = {}
-        self.rate_limited = 0
+        self.limits = limits
+        self._buckets: dict[str, Bucket] = {}
+        self.rate_limited = 0  # 429s the fake's own limits answered (injected ones aside)
+        # (method, which limit: "channel", "workspace" or "tier") -> 429s answered
+        self.limited: Counter[tuple[str, str]] = Counter()
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows here)
         self.summary_provider: Any = None
         self._busy = 0  # requests being handled
@@ -169,6 +237,13 @@ class FakeSlack:
 
     def rate_limit_per_channel(self, per_second: float | None) -> None:
         self._rate = per_second
+
+    def set_limits(self, limits: Limits | None) -> None:
+        """Enforce ``limits`` from now on (None: no tier or workspace limits); the buckets
+        start full."""
+        with self._cond:
+            self.limits = limits
+            self._buckets.clear()
 
     # ------------------------------------------------------------------ inspection
     def calls_to(self, method: str) -> list[Call]:
@@ -346,6 +421,9 @@ class FakeSlack:
         if problem:
             return 200, {"ok": False, "error": "invalid_blocks",
                          "response_metadata": {"messages": [problem[:500]]}}, {}
+        limited = self._rate_limit(method, args, token)
+        if limited is not None:
+            return limited
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return 200, {"ok": True}, {}
@@ -353,6 +431,47 @@ class FakeSlack:
         if isinstance(result, tuple):
             return result
         return 200, result, {}
+
+    def _rate_limit(self, method: str, args: dict[str, Any], token: str | None
+                    ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """HTTP 429 + Retry-After when a limit is exceeded, else None (the request counts
+        against every limit it passed)."""
+        limits = self.limits
+        posting = method == "chat.postMessage"
+        if (limits is None and not (posting and self._rate)) or token is None:
+            return None
+        now = getattr(self._arrival, "t", None) or time.monotonic()
+        team = team_of(token)
+        with self._cond:
+            wait, which = 0.0, ""
+            if posting:
+                channel = str(args.get("channel"))
+                last = self._last_post.get(channel)
+                if self._rate and last is not None and now - last < 1.0 / self._rate:
+                    wait, which = 1.0 / self._rate - (now - last), "channel"
+                elif limits is not None and limits.workspace_posts_per_minute:
+                    wait = self._bucket(f"post:{team}", limits.workspace_posts_per_minute,
+                                        limits.workspace_post_burst, now).take(now)
+                    which = "workspace"
+                if not wait and self._rate:
+                    self._last_post[channel] = now
+            elif limits is not None:
+                spec = limits.methods.get(method) or limits.tiers.get(METHODS[method].tier)
+                if spec is not None:
+                    wait = self._bucket(f"{method}:{team}", spec[0], spec[1], now).take(now)
+                    which = "tier"
+            if not wait:
+                return None
+            self.rate_limited += 1
+            self.limited[(method, which)] += 1
+        retry_after = max(1, int(wait + 0.999))
+        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+
+    def _bucket(self, key: str, per_minute: float, burst: int, now: float) -> Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None or bucket.per_second != per_minute / 60:
+            bucket = self._buckets[key] = Bucket(per_minute / 60, burst, now)
+        return bucket
 
     def _check_blocks(self, method: str, args: dict[str, Any]) -> str | None:
         if not self.validate:
@@ -411,15 +530,6 @@ class FakeSlack:
         err = self._channel_error(channel, posting=True)
         if err:
             return {"ok": False, "error": err}
-        if self._rate:
-            now = getattr(self._arrival, "t", None) or time.monotonic()
-            with self._cond:
-                last = self._last_post.get(channel)
-                if last is not None and now - last < 1.0 / self._rate:
-                    self.rate_limited += 1
-                    wait = max(1, int(1.0 / self._rate - (now - last) + 0.999))
-                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
-                self._last_post[channel] = now
         ts = self._next_ts()
         msg = {"ts": ts, "text": args.get("text"), "blocks": args.get("blocks"),
                "thread_ts": args.get("thread_ts"), "user": "UBOT"}
