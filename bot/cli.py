@@ -217,6 +217,20 @@ def start_scheduler(deps: Deps) -> Any:
     return runner
 
 
+def watch_backlog(deps: Deps) -> None:
+    """Report the queue's backlog (``engagement_jobs_due``...) on this process's scrapes."""
+    from prometheus_client import REGISTRY
+
+    from bot.db import queue
+    from bot.scheduling.metrics import BacklogCollector
+
+    def read(now: Any) -> Any:
+        with deps.sessions() as session:
+            return queue.backlog(session, now)
+
+    REGISTRY.register(BacklogCollector(read, deps.clock))
+
+
 def wait_for_signal() -> None:
     done = threading.Event()
 
@@ -299,6 +313,7 @@ def _serve(args: argparse.Namespace, *, with_scheduler: bool) -> int:
             deps = _build_deps(settings)
             app = create_app(deps)
             if with_scheduler:
+                watch_backlog(deps)  # (single process: on the web port's /metrics)
                 stoppers.append(start_scheduler(deps).stop)
         if settings.socket_mode:
             from bot.transport.socket_mode import DrainingSocketModeHandler
@@ -334,6 +349,7 @@ def _worker(args: argparse.Namespace) -> int:
     if settings.metrics_port is not None:
         from bot.transport.metrics import serve_metrics
 
+        watch_backlog(deps)
         serve_metrics(settings.metrics_port, settings.host)
         log.info("metrics on http://%s:%s/metrics", settings.host, settings.metrics_port)
     runner = start_scheduler(deps)

@@ -298,6 +298,14 @@ def next_due(session: Session, owner: str | None = None) -> datetime | None:
                                                              *_owned_shards(owner)))
 
 
+def backlog(session: Session, now: datetime) -> list[tuple[str, int, datetime]]:
+    """(kind, how many, earliest due) of the pending jobs due by ``now``, every shard's:
+    what the workers have yet to catch up with (the metrics' queue depth and age)."""
+    rows = session.execute(select(Job.kind, func.count(), func.min(Job.due_at)).where(
+        Job.status == PENDING, Job.due_at <= now).group_by(Job.kind)).all()
+    return [(r[0], int(r[1]), r[2]) for r in rows]
+
+
 def waiting_in(session: Session, shards: Iterable[int], kinds: Iterable[str], *,
                now: datetime) -> list[tuple[str, int, datetime]]:
     """(team, job id, due at) of the pending jobs of ``kinds`` in ``shards`` due after

@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.scheduling import metrics
 from bot.services.slack_io import SlackBusy, retry_after
 from bot.transport.client import KeepAliveWebClient
 
@@ -98,15 +99,22 @@ class LimitedClient(KeepAliveWebClient):
 
     def api_call(self, api_method: str, **kwargs: Any) -> Any:
         token = str(self.token or "")
+        counted = metrics.scheduler()
         wait = self.limiter.take(token, api_method, time.monotonic())
         if wait > 0:
+            counted.slack_call(api_method, "busy")
             raise SlackBusy(api_method, wait)
         try:
             response: SlackResponse | Any = super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
             seconds = retry_after(exc)
+            counted.slack_call(api_method, "error" if seconds is None else "ratelimited")
             if seconds is not None and api_method in self.limiter.budgets:
                 self.limiter.block(token, api_method, time.monotonic() + seconds)
                 raise SlackBusy(api_method, seconds) from exc
             raise
+        except Exception:
+            counted.slack_call(api_method, "unreachable")
+            raise
+        counted.slack_call(api_method, "ok")
         return response

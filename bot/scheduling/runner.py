@@ -25,6 +25,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,7 @@ from bot.db import queue, shards
 from bot.db.states import JobKind
 from bot.deps import Deps
 from bot.jobs.context import Deferred, Handler, JobContext, PermanentFailure, Writes
-from bot.scheduling import giveup
+from bot.scheduling import giveup, metrics
 from bot.scheduling.limits import LimitedClient, TierLimiter
 from bot.scheduling.pacing import ChannelPacer, WorkspacePacer
 from bot.scheduling.registry import HANDLERS, PREFETCH
@@ -118,6 +119,15 @@ class Outcome:
 DONE = Outcome(Result.DONE)
 
 
+def result_label(job: queue.ClaimedJob, outcome: Outcome) -> str:
+    """What became of a run, for ``engagement_jobs_total``'s ``result`` label."""
+    if outcome.status == Result.DONE:
+        return "done"
+    if outcome.status == Result.RETRY and not outcome.count_attempt:
+        return "deferred"
+    return "failed" if outcome.gives_up(job) or outcome.status == Result.FAILED else "retry"
+
+
 class SchedulerRunner:
     def __init__(
         self,
@@ -154,6 +164,7 @@ class SchedulerRunner:
         # shards (bot.db.shards): only when started; tick() called directly claims any job
         self.membership: shards.Membership | None = None
         self._members_thread: threading.Thread | None = None
+        self.metrics = metrics.scheduler()
 
     # ------------------------------------------------------------------ clock
     def start(self) -> None:
@@ -162,6 +173,7 @@ class SchedulerRunner:
         self.membership = shards.Membership(engine, self.deps.sessions, self.worker_id,
                                             stale=self.deps.settings.leader_lease)
         joined = self.membership.join(self.deps.clock())  # own a share before the first tick
+        self.metrics.shards(len(joined.owned), len(joined.members))
         self._adopt(joined.taken)
         log.info("scheduler worker %s joined: %d member(s), owns %d of %d shards",
                  self.worker_id, len(joined.members), len(joined.owned), shards.SHARDS)
@@ -215,6 +227,7 @@ class SchedulerRunner:
             except Exception:
                 log.exception("scheduler rebalancing failed; trying again")
                 continue
+            self.metrics.shards(len(result.owned), len(result.members))
             if result.taken or result.given_up:
                 log.info("shards: took %s, gave up %s (%d member(s), %d owned)",
                          result.taken, result.given_up, len(result.members),
@@ -282,6 +295,8 @@ class SchedulerRunner:
             outcomes = waiting + [(job, future.result()) for job, future in zip(
                 ready, futures, strict=True)]
             self._write_back(outcomes)
+            for job, outcome in outcomes:
+                self.metrics.finished(job.kind, result_label(job, outcome))
             total += sum(1 for _, o in outcomes if o.status != Result.RETRY or o.count_attempt)
         return total
 
@@ -333,6 +348,7 @@ class SchedulerRunner:
             return Outcome(Result.RETRY, error="worker stopped before running it", retry_at=now,
                            count_attempt=False)
         ctx: JobContext | None = None
+        started = time.perf_counter()
         try:
             ctx = JobContext(deps=self.deps, client=self.client_for(job.team_id), job=job,
                              now=now, pacer=self.pacer, prefetched=prefetched,
@@ -364,6 +380,8 @@ class SchedulerRunner:
         finally:
             if ctx is not None and ctx.posting:
                 self.pacer.release(ctx.posting, self.deps.clock())
+            self.metrics.timed(job.kind, (now - job.due_at).total_seconds(),
+                               time.perf_counter() - started)
         return Outcome(Result.DONE, record=record) if record is not None else DONE
 
     def _write_back(self, outcomes: list[tuple[queue.ClaimedJob, Outcome]]) -> None:

@@ -360,3 +360,17 @@ def test_batch_operations_match_their_one_job_versions(session_factory: Sessions
         new_id = s.scalar(select(Job.id).where(Job.idempotency_key == "new"))
     assert [j.id for j in claim(session_factory, T0 + 30 * SEC, worker="w2")] == [new_id]
     assert c.id in [j.id for j in claim(session_factory, T0 + 3 * MIN, worker="w2")]
+
+
+def test_backlog_counts_what_is_due_by_kind_with_the_oldest(session_factory: Sessions
+                                                           ) -> None:
+    """The metrics' queue depth and age: pending and due only (not claimed, not later)."""
+    add(session_factory, 3, T0 - 5 * MIN, kind="a", prefix="old")
+    add(session_factory, 2, T0, kind="a", prefix="now")
+    add(session_factory, 1, T0 - MIN, kind="b", prefix="b")
+    add(session_factory, 4, T0 + MIN, kind="a", prefix="later")
+    with session_factory() as s:
+        assert sorted(queue.backlog(s, T0)) == [("a", 5, T0 - 5 * MIN), ("b", 1, T0 - MIN)]
+    claim(session_factory, now=T0 - 2 * MIN)  # the three oldest "a" are being run
+    with session_factory() as s:
+        assert sorted(queue.backlog(s, T0)) == [("a", 2, T0), ("b", 1, T0 - MIN)]

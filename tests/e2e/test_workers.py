@@ -311,3 +311,47 @@ def test_postgres_restart_under_load_still_exactly_once(fake_slack: FakeSlack, p
         stop(a, b)
     assert len(ids) == 120, f"lost {120 - len(ids)}"
     assert max(ids.values()) == 1
+
+
+def test_a_worker_reports_its_jobs_slack_calls_shards_and_backlog(fake_slack: FakeSlack,
+                                                                  tmp_path) -> None:
+    """``ENGAGEMENT_METRICS_PORT``: what became of the jobs, every Slack call by outcome
+    (a 429 too), the shards it owns, and the backlog read from the database."""
+    import socket
+
+    from tests.e2e.test_web_front import sample, scrape
+
+    url = f"sqlite:///{tmp_path}/metrics.db"
+    seed(url, n=6, channels=3)
+    fake_slack.inject("chat.postMessage", error="ratelimited", status=429, retry_after=0.2)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = worker(fake_slack, url, HOST="127.0.0.1", ENGAGEMENT_METRICS_PORT=str(port))
+    try:
+        assert len(wait_all(fake_slack, 6)) == 6
+        text = ""
+
+        def counted() -> bool:
+            nonlocal text
+            try:
+                text = scrape(port)
+            except OSError:
+                return False
+            return sample(text, "engagement_jobs_total", kind="checkin_post",
+                          result="done") == 6
+        wait_until(counted, 20, "the six check-ins counted done")
+    finally:
+        stop(p)
+    assert sample(text, "engagement_jobs_total", kind="checkin_post", result="deferred") >= 1
+    assert sample(text, "engagement_jobs_total", kind="checkin_post", result="failed") == 0
+    assert sample(text, "engagement_slack_calls_total", method="chat.postMessage",
+                  outcome="ratelimited") == 1
+    assert sample(text, "engagement_slack_calls_total", method="chat.postMessage",
+                  outcome="ok") == 6
+    assert sample(text, "engagement_job_seconds_count", kind="checkin_post") >= 7
+    assert sample(text, "engagement_job_lateness_seconds_count", kind="checkin_post") >= 7
+    assert sample(text, "engagement_scheduler_shards_owned") == shards.SHARDS
+    assert sample(text, "engagement_scheduler_members") == 1
+    assert "# TYPE engagement_jobs_due gauge" in text
+    assert sample(text, "engagement_jobs_due", kind="checkin_post") == 0
