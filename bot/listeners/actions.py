@@ -15,6 +15,7 @@ from bot.errors import NotFound
 from bot.listeners.after_ack import after_ack
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
+from bot.services.slack_io import reply_privately
 from bot.views import notices
 from bot.views import recommendation as rec_views
 from bot.views.ids import Action, parse_id
@@ -147,7 +148,7 @@ def health_rate(deps: Deps, body: dict[str, Any], action: dict[str, Any],
                 client: WebClient) -> None:
     text = health.rate(deps, team_id=body["team"]["id"], user_id=body["user"]["id"],
                        value=str(action.get("value") or ""))
-    _ephemeral(client, body, text)
+    reply_privately(client, body, text)  # (a channel rates at once: not chat.postEphemeral)
 
 
 ROUTES: dict[Action, Callable[..., None]] = {

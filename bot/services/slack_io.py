@@ -244,11 +244,18 @@ def cached_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
 
 
 def user_info(client: WebClient, user_id: str) -> dict[str, Any]:
-    """``users.info``'s user, cached for USER_TTL. Raises what ``users_info`` raises."""
+    """``users.info``'s user, cached for USER_TTL. Raises what ``users_info`` raises,
+    except for a user Slack does not know or show us: that is an empty user, cached too
+    (asking again would only spend the method's tier)."""
     hit = cached_user(client, user_id)
     if hit is not None:
         return hit
-    user = dict(client.users_info(user=user_id).get("user") or {})
+    try:
+        user = dict(client.users_info(user=user_id).get("user") or {})
+    except SlackApiError as exc:
+        if slack_error(exc) not in ("user_not_found", "user_not_visible"):
+            raise
+        user = {}
     key = _user_key(client, user_id)
     if key is not None:
         with _users_lock:
@@ -263,3 +270,44 @@ def forget_users() -> None:
     """Empty the cache (tests start each fake Slack with it empty)."""
     with _users_lock:
         _users.clear()
+
+
+# ---------------------------------------------------------------- replies to a click
+def reply_by_response_url(body: dict[str, Any], text: str, timeout: float = 10.0) -> bool:
+    """An ephemeral answer through the request's ``response_url`` (Slack's way to answer a
+    command or a click: no method tier, so a channel of people clicking at once does not
+    run into ``chat.postEphemeral``'s, about 100 a minute per workspace). False: there is
+    none, or it did not take the reply."""
+    from slack_sdk.webhook import WebhookClient
+
+    url = body.get("response_url")
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return False
+    try:
+        sent = WebhookClient(url, timeout=max(int(timeout), 1)).send(
+            text=text, response_type="ephemeral", replace_original=False)
+    except (OSError, ValueError) as exc:
+        log.info("response_url unreachable (%s)", type(exc).__name__)
+        return False
+    if sent.status_code != 200:
+        log.info("response_url refused the reply (%s)", sent.status_code)
+    return sent.status_code == 200
+
+
+def reply_privately(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Answer a click on a message privately: by its response_url, else
+    ``chat.postEphemeral`` (a DM outside a channel); a 429 there is logged and the answer
+    dropped, since it only confirms what is already stored."""
+    if reply_by_response_url(body, text, client.timeout or 10):
+        return
+    channel = (body.get("channel") or {}).get("id")
+    user = body["user"]["id"]
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        if retry_after(exc) is None:
+            raise
+        log.warning("a private reply was dropped: rate limited (it only confirmed a click)")

@@ -102,9 +102,9 @@ def test_runs_on_schedule_collects_anonymous_answers_and_summarises(bot: Bot) ->
                          ("UE", "yellow")):
         for dim in ("clarity", "answers", "decisions", "focus", "capacity"):
             rate(bot, user, dim, rating)
-    bot.fake.wait_for("chat.postEphemeral", count=25)  # (each click is stored after its ack)
+    bot.fake.wait_for("response_url", count=25)  # (each click is stored after its ack)
     rate(bot, "UA", "capacity", "green")  # answering again replaces the answer
-    bot.fake.wait_for("chat.postEphemeral", count=26)
+    bot.fake.wait_for("response_url", count=26)
     with bot.deps.sessions() as s:
         answers = s.query(m.HealthAnswer).all()
         assert len(answers) == 25
@@ -135,7 +135,7 @@ def test_results_stay_hidden_below_the_threshold(bot: Bot) -> None:
     runner.tick()
     for user in ("UA", "UB", "UC", "UD"):  # one short of the default minimum of 5
         rate(bot, user, "clarity", "green" if user == "UA" else "red")
-    bot.fake.wait_for("chat.postEphemeral", count=4)  # stored (each after its ack)
+    bot.fake.wait_for("response_url", count=4)  # stored (each after its ack)
     bot.clock.advance(timedelta(days=1))
     runner.tick()
     summary = bot.fake.wait_for("chat.postMessage",
@@ -156,7 +156,7 @@ def test_a_dimension_too_few_rated_shows_no_colour(bot: Bot) -> None:
     runner.tick()
     rate_all(bot, {"clarity": "green"}, users=FIVE)
     rate(bot, "UA", "capacity", "red")
-    bot.fake.wait_for("chat.postEphemeral", count=6)
+    bot.fake.wait_for("response_url", count=6)
     bot.clock.advance(timedelta(days=1))
     runner.tick()
     [summary] = bot.fake.wait_for("chat.postMessage",
@@ -224,11 +224,11 @@ FIVE = ("UA", "UB", "UC", "UD", "UE")  # the default minimum
 
 def rate_all(bot: Bot, ratings: dict[str, str], users: tuple[str, ...] = FIVE) -> None:
     """Everyone rates, and the answers are stored (the confirmation comes after that)."""
-    seen = len(bot.fake.calls_to("chat.postEphemeral"))
+    seen = len(bot.fake.calls_to("response_url"))
     for user in users:
         for dim, rating in ratings.items():
             rate(bot, user, dim, rating)
-    bot.fake.wait_for("chat.postEphemeral", count=seen + len(users) * len(ratings))
+    bot.fake.wait_for("response_url", count=seen + len(users) * len(ratings))
 
 
 def _one_run(bot: Bot, runner, ratings: dict[str, str]) -> dict:
@@ -437,7 +437,7 @@ def test_the_answered_line_is_edited_at_most_once_per_slot_never_per_click(bot: 
         nonlocal seen
         rate(bot, user, "clarity", rating)
         seen += 1
-        bot.fake.wait_for("chat.postEphemeral", count=seen)
+        bot.fake.wait_for("response_url", count=seen)
 
     for i in range(12):  # a burst within one slot
         click(f"UP{i:02d}")

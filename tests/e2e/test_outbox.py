@@ -93,7 +93,8 @@ def _replies(url: str) -> int:
 
     sessions = make_session_factory(make_engine(url))
     with sessions() as s:
-        return len(rec_views.thread_replies(verdict_of(s.query(m.Assessment).one())))
+        row = s.query(m.Assessment).one()
+        return len(rec_views.thread_replies(verdict_of(row), row.id))
 
 
 @pytest.mark.parametrize("slack_took_it", [False, True], ids=["lost", "taken"])

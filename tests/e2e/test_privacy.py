@@ -95,13 +95,13 @@ def run_a_health_check(bot: Bot) -> dict[str, Any]:
         for dim in DIMENSIONS:
             click(bot, user, dim, rating)
             clicks += 1
-    bot.fake.wait_for("chat.postEphemeral", count=clicks)
+    bot.fake.wait_for("response_url", count=clicks)
     for user in list(MEMBERS)[:3]:  # changed their mind about capacity
         click(bot, user, "capacity", "red")
         clicks += 1
     click(bot, CREATOR, "clarity", "yellow")
     clicks += 1
-    bot.fake.wait_for("chat.postEphemeral", count=clicks)
+    bot.fake.wait_for("response_url", count=clicks)
     with bot.deps.sessions() as s:
         run = s.query(m.HealthRun).one()
         seen_open = {"key": getattr(run, "answer_key", None), "run_id": run.id,

@@ -101,10 +101,14 @@ class SlackSender:
                      **kw: Any) -> Response:
         """A click: on a button (``value``), or on an overflow menu's option (``selected``,
         the option's value)."""
-        return self.interactive(block_action_payload(
+        payload = block_action_payload(
             action_id, value, block_id=block_id, view=view, channel_id=channel_id,
             message_ts=message_ts, user_id=user_id, team_id=team_id, values=values,
-            selected=selected), **kw)
+            selected=selected)
+        if "response_url" in payload and "/response/" in self.response_url:
+            # the fake's: replies to this click reach it (as method "response_url")
+            payload["response_url"] = self.response_url.replace("/commands", "/actions")
+        return self.interactive(payload, **kw)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None,
               team_id: str = TEAM, **kw: Any) -> Response:
