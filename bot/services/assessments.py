@@ -144,13 +144,17 @@ REPLY_EVENT = "engagement_reply"
 
 
 def post(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
-         user_id: str | None = None, retrying: bool = False) -> PostResult:
+         user_id: str | None = None, retrying: bool = False,
+         loaded: m.Assessment | None = None) -> PostResult:
     """Post the parent message and the thread; schedule the check-ins. Idempotent.
 
     Every message carries a metadata marker. A post whose answer never came (a timeout, or
     a process that died mid-post) may still have reached Slack, so a retry first looks for
-    the markers and only posts what is not there."""
-    row = get(deps, team_id=team_id, assessment_id=assessment_id)
+    the markers and only posts what is not there. ``loaded``: the row, read by the caller
+    in the transaction that claimed the post (one transaction fewer before the post)."""
+    row = loaded if loaded is not None and loaded.id == assessment_id \
+        and loaded.team_id == team_id else get(deps, team_id=team_id,
+                                               assessment_id=assessment_id)
     verdict = verdict_of(row)
     channel = row.channel_id
     retrying = retrying or row.post_error is not None
@@ -286,11 +290,17 @@ def post_now(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
                           idempotency_key=key, ref_id=assessment_id, now=now)
         job = queue.claim_key(session, key, now=now, worker_id=worker,
                               lease=deps.settings.job_lease, team_id=team_id)
+        row = None
+        if job is not None:  # read in the claim's transaction, not one more before the post
+            row = session.scalar(select(m.Assessment).where(
+                m.Assessment.team_id == team_id, m.Assessment.id == assessment_id))
+            if row is not None:
+                session.expunge(row)
     if job is None:
         return _posted_result(deps, team_id, assessment_id)
     try:
         result = post(client, deps, team_id=team_id, assessment_id=assessment_id,
-                      user_id=user_id, retrying=job.is_retry)
+                      user_id=user_id, retrying=job.is_retry, loaded=row)
     except Exception as exc:  # the job stays claimed: its lease runs out, the scheduler retries
         log.warning("posting assessment %s failed: %s", assessment_id, type(exc).__name__)
         raise
