@@ -15,7 +15,7 @@ from bot.errors import NotFound
 from bot.listeners.after_ack import after_ack
 from bot.services import assessments, followups, health
 from bot.services import intake as intake_service
-from bot.services.slack_io import reply_privately
+from bot.services.slack_io import ephemeral, reply_privately
 from bot.views import notices
 from bot.views import recommendation as rec_views
 from bot.views.ids import Action, parse_id
@@ -35,15 +35,6 @@ def _assessment(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Any
         return assessments.get(deps, team_id=body["team"]["id"], assessment_id=_ref(action))
     except NotFound:
         raise NotFound(notices.ASSESSMENT_DELETED) from None
-
-
-def _ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
-    channel = (body.get("channel") or {}).get("id")
-    user = body["user"]["id"]
-    if channel:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
-    else:
-        client.chat_postMessage(channel=user, text=text)
 
 
 def intake_back(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
@@ -124,7 +115,7 @@ def _snooze(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: We
             days: int) -> None:
     text = followups.snooze(client, deps, team_id=body["team"]["id"],
                             user_id=body["user"]["id"], checkin_id=_ref(action), days=days)
-    _ephemeral(client, body, text)
+    ephemeral(client, body, text)
 
 
 def snooze_day(deps: Deps, body: dict[str, Any], action: dict[str, Any],
@@ -141,7 +132,7 @@ def stop_followups(deps: Deps, body: dict[str, Any], action: dict[str, Any],
                    client: WebClient) -> None:
     text = followups.stop(client, deps, team_id=body["team"]["id"],
                           user_id=body["user"]["id"], checkin_id=_ref(action))
-    _ephemeral(client, body, text)
+    ephemeral(client, body, text)
 
 
 def health_rate(deps: Deps, body: dict[str, Any], action: dict[str, Any],

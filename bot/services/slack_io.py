@@ -294,19 +294,25 @@ def reply_by_response_url(body: dict[str, Any], text: str, timeout: float = 10.0
     return sent.status_code == 200
 
 
+def ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """``chat.postEphemeral`` to whoever clicked, in the channel of the click; a DM when
+    the click was not in a channel."""
+    channel = (body.get("channel") or {}).get("id")
+    user = body["user"]["id"]
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        client.chat_postMessage(channel=user, text=text)
+
+
 def reply_privately(client: WebClient, body: dict[str, Any], text: str) -> None:
     """Answer a click on a message privately: by its response_url, else
     ``chat.postEphemeral`` (a DM outside a channel); a 429 there is logged and the answer
     dropped, since it only confirms what is already stored."""
     if reply_by_response_url(body, text, client.timeout or 10):
         return
-    channel = (body.get("channel") or {}).get("id")
-    user = body["user"]["id"]
     try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-        else:
-            client.chat_postMessage(channel=user, text=text)
+        ephemeral(client, body, text)
     except SlackApiError as exc:
         if retry_after(exc) is None:
             raise
