@@ -212,6 +212,15 @@ class WorkspacePacer:
         self._lock = threading.Lock()
         self._teams: dict[str, _Workspace] = {}
 
+    def _where(self, team: str, job_id: int, now: datetime
+               ) -> tuple[_Workspace, int, int | None, bool]:
+        """(the workspace's state, the slot of ``now``, the job's booked slot, whether a
+        429 blocks the workspace now); under ``self._lock``."""
+        ws = self._workspace(team, now)
+        ws.prune(now)
+        blocked = ws.blocked_until is not None and ws.blocked_until > now
+        return ws, ws.index(now), ws.booked.get(job_id), blocked
+
     def _workspace(self, team: str, now: datetime) -> _Workspace:
         ws = self._teams.get(team)
         if ws is None:
@@ -237,11 +246,7 @@ class WorkspacePacer:
                 self.base is None and team not in self._teams):
             return self.channels.acquire(channel, job_id, now)
         with self._lock:
-            ws = self._workspace(team, now)
-            ws.prune(now)
-            here = ws.index(now)
-            booked = ws.booked.get(job_id)
-            blocked = ws.blocked_until is not None and ws.blocked_until > now
+            ws, here, booked, blocked = self._where(team, job_id, now)
             slot: int | None = None
             if not blocked:
                 if booked is not None and booked <= here + self.burst:
@@ -285,11 +290,7 @@ class WorkspacePacer:
         if self.channels.interval <= timedelta(0):
             return None
         with self._lock:
-            ws = self._workspace(team, now)
-            ws.prune(now)
-            here = ws.index(now)
-            booked = ws.booked.get(job_id)
-            blocked = ws.blocked_until is not None and ws.blocked_until > now
+            ws, here, booked, blocked = self._where(team, job_id, now)
             if booked is not None and not blocked:
                 return None if booked <= here + self.burst else ws.time(booked)
             earliest = ws.blocked_until if blocked and ws.blocked_until else now
