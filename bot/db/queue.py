@@ -37,6 +37,7 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+import uuid
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -125,26 +126,75 @@ def _rowcount(result: Any) -> int:
 def enqueue(session: Session, *, team_id: str, kind: str, due_at: datetime,
             idempotency_key: str, now: datetime, ref_id: int | None = None,
             payload: dict[str, Any] | None = None,
-            max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Job | None:
+            max_attempts: int = DEFAULT_MAX_ATTEMPTS, claimed_by: str | None = None,
+            lease: timedelta | None = None) -> Job | None:
     """Add a pending job, or do nothing if a job with ``idempotency_key`` exists.
 
     Returns the new job, or None when the key was taken (whatever that job's state): so
     scheduling the same thing twice, even from two processes at once, is a no-op. Runs in
     the caller's transaction (``INSERT ... ON CONFLICT DO NOTHING``; on PostgreSQL a
     concurrent insert of the same key waits for the other transaction, then does nothing).
+
+    ``claimed_by`` (with ``lease``): the job is born claimed by that worker, its first
+    attempt under way, as if :func:`claim_key` had run in the same transaction (an outbox
+    whose writer does the work at once: one statement fewer before it). If the writer dies,
+    the job is claimable when ``lease`` runs out, like any claim (:func:`as_claimed`).
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
+    if (claimed_by is None) != (lease is None):
+        raise ValueError("claimed_by and lease go together")
+    held: dict[str, Any] = {"status": PENDING, "attempts": 0} \
+        if claimed_by is None or lease is None else {
+            "status": CLAIMED, "lease_owner": claimed_by, "lease_until": now + lease,
+            "attempts": 1}
     stmt = (
         _insert(session, Job)
         .values(team_id=team_id, shard=shard_of(team_id), kind=kind, ref_id=ref_id,
-                payload=payload, due_at=due_at,
-                status=PENDING, idempotency_key=idempotency_key, attempts=0,
-                max_attempts=max_attempts, created_at=now, updated_at=now)
+                payload=payload, due_at=due_at, idempotency_key=idempotency_key,
+                max_attempts=max_attempts, created_at=now, updated_at=now, **held)
         .on_conflict_do_nothing(index_elements=[Job.idempotency_key])
         .returning(Job)
     )
     return session.scalars(stmt).one_or_none()
+
+
+def as_claimed(job: Any, *, now: datetime) -> ClaimedJob:
+    """A job this worker holds as plain data: a row born claimed (:func:`enqueue`) or the
+    columns a claim returned (``_RETURNED``)."""
+    return ClaimedJob(id=job.id, team_id=job.team_id, kind=job.kind, ref_id=job.ref_id,
+                      payload=job.payload, due_at=job.due_at, attempts=job.attempts,
+                      late_by=max(now - job.due_at, timedelta(0)),
+                      max_attempts=job.max_attempts, lease_until=job.lease_until,
+                      idempotency_key=job.idempotency_key)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A job claimed by the process that wrote it, in the same transaction: an outbox
+    whose writer does the work at once, with no claim in between. Not a scheduler member:
+    if the writer dies, the claim is freed by its lease running out."""
+
+    job: ClaimedJob
+    worker: str
+
+
+def web_worker_id() -> str:
+    """Who holds the claims of a process answering a request (not a scheduler member)."""
+    return f"web:{uuid.uuid4().hex[:12]}"
+
+
+def enqueue_held(session: Session, *, team_id: str, kind: str, due_at: datetime,
+                 idempotency_key: str, now: datetime, lease: timedelta,
+                 ref_id: int | None = None,
+                 payload: dict[str, Any] | None = None) -> Held | None:
+    """:func:`enqueue` a job born claimed by a new web worker id, for that process to do
+    at once. None when the key was taken (then :func:`claim_key` decides who does it)."""
+    worker = web_worker_id()
+    job = enqueue(session, team_id=team_id, kind=kind, due_at=due_at,
+                  idempotency_key=idempotency_key, now=now, ref_id=ref_id, payload=payload,
+                  claimed_by=worker, lease=lease)
+    return None if job is None else Held(as_claimed(job, now=now), worker)
 
 
 def job_row(*, team_id: str, kind: str, due_at: datetime, idempotency_key: str,
@@ -228,13 +278,7 @@ def _claim(session: Session, *, now: datetime, worker_id: str, lease: timedelta,
         .execution_options(synchronize_session=False)
     )
     rows = session.execute(stmt).all()
-    claimed = [
-        ClaimedJob(id=r.id, team_id=r.team_id, kind=r.kind, ref_id=r.ref_id,
-                   payload=r.payload, due_at=r.due_at, attempts=r.attempts,
-                   late_by=max(now - r.due_at, timedelta(0)), max_attempts=r.max_attempts,
-                   lease_until=r.lease_until, idempotency_key=r.idempotency_key)
-        for r in rows
-    ]
+    claimed = [as_claimed(r, now=now) for r in rows]
     claimed.sort(key=lambda j: (j.due_at, j.id))  # RETURNING has no defined order
     return claimed
 
@@ -257,11 +301,7 @@ def claim_key(session: Session, key: str, *, now: datetime, worker_id: str,
         .execution_options(synchronize_session=False)).first()
     if row is None:
         return None
-    return ClaimedJob(id=row.id, team_id=row.team_id, kind=row.kind, ref_id=row.ref_id,
-                      payload=row.payload, due_at=row.due_at, attempts=row.attempts,
-                      late_by=max(now - row.due_at, timedelta(0)),
-                      max_attempts=row.max_attempts, lease_until=row.lease_until,
-                      idempotency_key=row.idempotency_key)
+    return as_claimed(row, now=now)
 
 
 def rearm_key(session: Session, key: str, *, now: datetime) -> bool:

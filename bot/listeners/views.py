@@ -38,31 +38,30 @@ def on_intake(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
         return
     ack(response_action="update", view=notices.posting_modal(
         outcome.final_state.post_channel or outcome.final_state.channel_id))
-    run_after_ack(context, post_verdict, client=client, body=body, view=view,
-                  assessment_id=created)
+    run_after_ack(context, post_verdict, client=client, body=body, view=view, stored=created)
 
 
 def post_verdict(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                 assessment_id: int) -> None:
+                 stored: assessments.Stored) -> None:
     result = assessments.post_now(client, deps, team_id=body["team"]["id"],
-                                  assessment_id=assessment_id)
+                                  assessment_id=stored.assessment_id, stored=stored)
     client.views_update(view_id=view["id"], view=notices.posted_modal(result))
 
 
 def on_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
                client: WebClient) -> None:
-    answer, checkin_id = followups.submit(client, deps_of(context), view,
-                                          team_id=body["team"]["id"],
-                                          user_id=body["user"]["id"])
+    answer, answered = followups.submit(client, deps_of(context), view,
+                                        team_id=body["team"]["id"],
+                                        user_id=body["user"]["id"])
     ack(**answer)
-    if checkin_id:
-        run_after_ack(context, report_checkin, client=client, body=body,
-                      checkin_id=checkin_id)
+    if answered is not None:
+        run_after_ack(context, report_checkin, client=client, body=body, answered=answered)
 
 
 def report_checkin(deps: Deps, body: dict[str, Any], client: WebClient,
-                   checkin_id: int) -> None:
-    followups.report_now(client, deps, team_id=body["team"]["id"], checkin_id=checkin_id)
+                   answered: followups.Answered) -> None:
+    followups.report_now(client, deps, team_id=body["team"]["id"],
+                         checkin_id=answered.checkin_id, held=answered.held)
 
 
 def on_health_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any],

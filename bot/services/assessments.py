@@ -1,20 +1,20 @@
 """Assessments: store the answers and the verdict first, then post; nothing is lost.
 
 ``create_from_intake`` runs inside the ack (quick: triage is pure and in memory). In the
-same transaction as the row it writes the post as a job (an outbox): right after the ack
-the process that acked claims that job and posts (``post_now``: the fast path), and if it
-dies first, the scheduler claims the job once its lease runs out and posts (``post_job``:
-the safety net). The claim is atomic, so two attempts (a crash and a restart, two quick
-*Try again* clicks) never post at once; and ``post`` is safe to run again: a parent already
-posted is never posted twice (metadata markers, looked up on a retry), thread replies
-resume where they stopped. When Slack refuses for good, the owner is told by DM.
+same transaction as the row it writes the post as a job (an outbox), born claimed by the
+process that acks: right after the ack that process posts (``post_now``: the fast path,
+nothing read or claimed in between), and if it dies first, the scheduler claims the job
+once its lease runs out and posts (``post_job``: the safety net). Claims are atomic, so
+two attempts (a crash and a restart, two quick *Try again* clicks) never post at once;
+and ``post`` is safe to run again: a parent already posted is never posted twice
+(metadata markers, looked up on a retry), thread replies resume where they stopped. When
+Slack refuses for good, the owner is told by DM.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -64,15 +64,31 @@ class PostResult:
     busy: bool = False  # another attempt holds the post right now
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A stored verdict and, when this process claimed its post in the transaction that
+    stored it (the outbox job born claimed, its lease running), that claim: it posts at
+    once, with no claim and no read in between. If this process dies first, the lease runs
+    out and the scheduler posts."""
+
+    row: m.Assessment  # detached, as stored
+    held: queue.Held | None
+
+    @property
+    def assessment_id(self) -> int:
+        return int(self.row.id)
+
+
 def post_key(assessment_id: int) -> str:
     return f"{JobKind.ASSESSMENT_POST}:{assessment_id}"
 
 
 def create_from_intake(deps: Deps, state: IntakeState, *, view: dict[str, Any], team_id: str,
-                       user_id: str) -> int | None:
-    """Store a finished questionnaire and its post (the outbox job). Returns the id, or None
-    for a duplicate submission. ``team_id`` and ``user_id`` come from Slack's signed request;
-    a modal whose state names another workspace or person is refused, nothing written."""
+                       user_id: str) -> Stored | None:
+    """Store a finished questionnaire and its post (the outbox job, claimed by this process
+    for :func:`post_now`). None for a duplicate submission. ``team_id`` and ``user_id``
+    come from Slack's signed request; a modal whose state names another workspace or
+    person is refused, nothing written."""
     if state.team_id != team_id or state.user_id != user_id:
         raise NotAllowed(notices.NOT_YOURS)
     answers = intake_service_answers(state)
@@ -104,10 +120,12 @@ def create_from_intake(deps: Deps, state: IntakeState, *, view: dict[str, Any], 
         )
         session.add(row)
         session.flush()
-        queue.enqueue(session, team_id=team_id, kind=JobKind.ASSESSMENT_POST,
-                      due_at=now + OUTBOX_GRACE, idempotency_key=post_key(row.id),
-                      ref_id=row.id, payload={"view_id": view.get("id")}, now=now)
-        return int(row.id)
+        held = queue.enqueue_held(session, team_id=team_id, kind=JobKind.ASSESSMENT_POST,
+                                  due_at=now + OUTBOX_GRACE, idempotency_key=post_key(row.id),
+                                  ref_id=row.id, payload={"view_id": view.get("id")},
+                                  now=now, lease=deps.settings.job_lease)
+        session.expunge(row)
+        return Stored(row=row, held=held)
 
 
 def intake_service_answers(state: IntakeState) -> dict[str, Any]:
@@ -274,12 +292,18 @@ def _posted_result(deps: Deps, team_id: str, assessment_id: int) -> PostResult:
 
 
 def post_now(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
-             user_id: str | None = None, again: bool = False) -> PostResult:
-    """Claim the verdict's post and do it now: right after the ack, or when someone clicks
-    *Try again* (``again``: a post given up is armed once more). Whoever holds the claim
-    (a concurrent click, the scheduler) posts; everyone else is told it is under way."""
+             user_id: str | None = None, again: bool = False,
+             stored: Stored | None = None) -> PostResult:
+    """Claim the verdict's post and do it now: right after the ack (``stored``: claimed
+    when it was stored), or when someone clicks *Try again* (``again``: a post given up is
+    armed once more). Whoever holds the claim (a concurrent click, the scheduler) posts;
+    everyone else is told it is under way."""
+    if stored is not None and stored.held is not None and stored.row.team_id == team_id \
+            and stored.assessment_id == assessment_id:
+        return _post_claimed(client, deps, stored.held, stored.row, assessment_id,
+                             user_id=user_id)
     key, now = post_key(assessment_id), deps.clock()
-    worker = f"web:{uuid.uuid4().hex[:12]}"
+    worker = queue.web_worker_id()
     if again:
         get(deps, team_id=team_id, assessment_id=assessment_id)  # in this workspace
     with deps.sessions.begin() as session:
@@ -298,6 +322,14 @@ def post_now(client: WebClient, deps: Deps, *, team_id: str, assessment_id: int,
                 session.expunge(row)
     if job is None:
         return _posted_result(deps, team_id, assessment_id)
+    return _post_claimed(client, deps, queue.Held(job, worker), row, assessment_id,
+                         user_id=user_id)
+
+
+def _post_claimed(client: WebClient, deps: Deps, held: queue.Held, row: m.Assessment | None,
+                  assessment_id: int, *, user_id: str | None) -> PostResult:
+    """Post a verdict whose job this process holds, then settle the job."""
+    job, worker, team_id = held.job, held.worker, held.job.team_id
     try:
         result = post(client, deps, team_id=team_id, assessment_id=assessment_id,
                       user_id=user_id, retrying=job.is_retry, loaded=row)

@@ -12,7 +12,6 @@ names people typed go through ``esc``.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -145,10 +144,19 @@ def report_key(checkin_id: int) -> str:
     return f"{JobKind.CHECKIN_REPORT}:{checkin_id}"
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A check-in just answered, and the claim on its report this process holds."""
+
+    checkin_id: int
+    held: queue.Held | None
+
+
 def submit(client: WebClient, deps: Deps, view: dict[str, Any], *, team_id: str,
-           user_id: str) -> tuple[dict[str, Any], int | None]:
+           user_id: str) -> tuple[dict[str, Any], Answered | None]:
     """Inside the ack: validate and store the answers with their report (an outbox job, see
-    ``bot.services.assessments``). Returns (ack kwargs, check-in id to report on now).
+    ``bot.services.assessments``, born claimed by this process). Returns (ack kwargs, what
+    to report on now).
 
     ``team_id`` and ``user_id`` come from Slack's signed request: the check-in is looked up
     within that workspace only, and only its owner (or a workspace admin) may answer it."""
@@ -180,10 +188,11 @@ def submit(client: WebClient, deps: Deps, view: dict[str, Any], *, team_id: str,
         checkin.answered_at = now
         checkin.answered_by = user_id
         cancel_jobs(session, team_id, [checkin.id], now=now)
-        queue.enqueue(session, team_id=team_id, kind=JobKind.CHECKIN_REPORT,
-                      due_at=now + OUTBOX_GRACE, idempotency_key=report_key(checkin.id),
-                      ref_id=checkin.id, now=now)
-        return {}, checkin.id
+        held = queue.enqueue_held(session, team_id=team_id, kind=JobKind.CHECKIN_REPORT,
+                                  due_at=now + OUTBOX_GRACE,
+                                  idempotency_key=report_key(checkin.id), ref_id=checkin.id,
+                                  now=now, lease=deps.settings.job_lease)
+        return {}, Answered(checkin.id, held)
 
 
 COMPARISON_EVENT = "engagement_comparison"
@@ -238,16 +247,22 @@ def report(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int,
                   + (" · the verdict has shifted" if result.model_shift else ""))
 
 
-def report_now(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int) -> None:
-    """Right after the ack: claim the report (the outbox job) and post it. If this process
-    dies first, the scheduler does it once the claim's lease runs out."""
-    key, now = report_key(checkin_id), deps.clock()
-    worker = f"web:{uuid.uuid4().hex[:12]}"
-    with deps.sessions.begin() as session:
-        job = queue.claim_key(session, key, now=now, worker_id=worker,
-                              lease=deps.settings.job_lease, team_id=team_id)
-    if job is None:
-        return  # someone else holds it (the scheduler after a restart), or it is done
+def report_now(client: WebClient, deps: Deps, *, team_id: str, checkin_id: int,
+               held: queue.Held | None = None) -> None:
+    """Right after the ack: post the report (the outbox job, ``held`` when it was born
+    claimed by this process, else claimed now). If this process dies first, the scheduler
+    does it once the claim's lease runs out."""
+    if held is not None and held.job.team_id == team_id and held.job.ref_id == checkin_id:
+        job, worker = held.job, held.worker
+    else:
+        key, now = report_key(checkin_id), deps.clock()
+        worker = queue.web_worker_id()
+        with deps.sessions.begin() as session:
+            claimed = queue.claim_key(session, key, now=now, worker_id=worker,
+                                      lease=deps.settings.job_lease, team_id=team_id)
+        if claimed is None:
+            return  # someone else holds it (the scheduler after a restart), or it is done
+        job = claimed
     report(client, deps, team_id=team_id, checkin_id=checkin_id, retrying=job.is_retry)
     with deps.sessions.begin() as session:
         queue.complete(session, job.id, worker, now=deps.clock())

@@ -191,6 +191,38 @@ def test_expired_lease_is_reclaimed_and_only_the_owner_finishes(session_factory:
     assert (row.status, row.done_at, row.lease_owner) == ("done", T0 + MIN * 2, None)
 
 
+def test_a_job_born_claimed_is_its_writers_until_the_lease_runs_out(
+        session_factory: Sessions) -> None:
+    """An outbox job written already claimed (the fast path, no claim between the write
+    and the post) is nobody else's while its writer lives, and a retry once it died."""
+    with session_factory.begin() as s:
+        held = queue.enqueue_held(s, team_id="T1", kind="test", due_at=T0 + SEC * 10,
+                                  idempotency_key="outbox:1", ref_id=1, now=T0, lease=MIN)
+        assert held is not None and held.worker.startswith("web:")
+        assert (held.job.attempts, held.job.is_retry, held.job.lease_until) == (
+            1, False, T0 + MIN)
+        # the key is taken: a second write is nothing, whoever writes it
+        assert queue.enqueue_held(s, team_id="T1", kind="test", due_at=T0,
+                                  idempotency_key="outbox:1", now=T0, lease=MIN) is None
+    # past its due time, before its lease: neither the scheduler nor a click takes it
+    assert claim(session_factory, now=T0 + SEC * 30) == []
+    with session_factory.begin() as s:
+        assert queue.claim_key(s, "outbox:1", now=T0 + SEC * 30, worker_id="click",
+                               lease=MIN) is None
+    # the writer died: after its lease, a retry that knows it is one
+    [again] = claim(session_factory, now=T0 + MIN * 2, worker="scheduler")
+    assert again.id == held.job.id and again.attempts == 2 and again.is_retry
+    with session_factory.begin() as s:
+        assert not queue.complete(s, held.job.id, held.worker, now=T0 + MIN * 2)
+        assert queue.complete(s, again.id, "scheduler", now=T0 + MIN * 2)
+
+
+def test_claimed_by_needs_its_lease(session_factory: Sessions) -> None:
+    with session_factory.begin() as s, pytest.raises(ValueError, match="together"):
+        queue.enqueue(s, team_id="T1", kind="test", due_at=T0, idempotency_key="x", now=T0,
+                      claimed_by="w")
+
+
 def test_extend_lease_keeps_a_long_job(session_factory: Sessions) -> None:
     add(session_factory, 2)
     a, b = claim(session_factory, worker="slow")
