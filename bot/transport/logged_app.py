@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.logger import get_bolt_app_logger
 
 from bot.listeners.command_text import parse_command_text
 from bot.views.ids import Action
@@ -59,6 +60,25 @@ class LoggedApp(App):
     logs_requests = True  # bot.transport.http.WsgiApp then writes no access line of its own
     # told the line's fields after each request (the web front's metrics)
     request_observers: tuple[Callable[[dict[str, Any]], None], ...] = ()
+    _context_logger: logging.Logger | None = None
+
+    def _init_context(self, req: BoltRequest) -> None:
+        """Bolt (1.15 and later) builds a new ``WebClient`` for every request, in case a
+        listener changes the token on ``context.client``. Ours never do, and with one bot
+        token (single-workspace mode) every request would get a copy of ``app.client``: it
+        is given that client itself (a tenth of a slash command's dispatch, measured). In
+        OAuth mode each request's client carries its workspace's token, as Bolt makes it."""
+        super_init = super()._init_context
+        if self._token is None or self._oauth_flow is not None:
+            super_init(req)
+            return
+        if self._context_logger is None:  # the logger Bolt gives each request, made once
+            self._context_logger = get_bolt_app_logger(app_name=self.name,
+                                                       base_logger=self._base_logger)
+        req.context["logger"] = self._context_logger
+        req.context["token"] = self._token
+        req.context["client"] = self._client
+        req.context["listener_runner"] = self.listener_runner
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()

@@ -193,3 +193,45 @@ def test_a_dsn_without_the_extra_warns_and_goes_on(caplog: pytest.LogCaptureFixt
 
     assert errors_report.init(S()) is False
     assert "not installed" in caplog.text
+
+
+def _command_request(team: str = "T1") -> Any:
+    from slack_bolt import BoltRequest
+
+    return BoltRequest(body=f"command=%2Fengagement&text=&team_id={team}&user_id=U1"
+                            "&channel_id=C1&trigger_id=1.2.x",
+                       headers={"content-type": ["application/x-www-form-urlencoded"]})
+
+
+def test_one_workspace_requests_share_the_apps_client_oauth_ones_get_their_token() -> None:
+    """LoggedApp gives each request ``app.client`` itself when there is one bot token
+    (no per-request copy); with OAuth, each request's client carries its own token."""
+    from slack_bolt.authorization import AuthorizeResult
+    from slack_sdk import WebClient
+
+    from bot.transport.logged_app import LoggedApp
+
+    seen: list[WebClient] = []
+
+    def listener(ack: Any, client: WebClient) -> None:
+        seen.append(client)
+        ack()
+
+    single = LoggedApp(client=WebClient(token="xoxb-one"), signing_secret="s",
+                       token_verification_enabled=False, request_verification_enabled=False)
+    single._middleware_list.clear()  # no auth.test: this is about the context's client
+    single.command("/engagement")(listener)
+    for _ in range(2):
+        assert single.dispatch(_command_request()).status == 200
+    assert seen == [single.client, single.client] and seen[0].token == "xoxb-one"
+
+    seen.clear()
+    multi = LoggedApp(signing_secret="s", request_verification_enabled=False,
+                      authorize=lambda team_id, **_: AuthorizeResult(
+                          enterprise_id=None, team_id=team_id, bot_token=f"xoxb-{team_id}",
+                          bot_user_id="UB", bot_id="B"))
+    multi.command("/engagement")(listener)
+    for team in ("T1", "T2"):
+        assert multi.dispatch(_command_request(team)).status == 200
+    assert [c.token for c in seen] == ["xoxb-T1", "xoxb-T2"]
+    assert seen[0] is not multi.client
