@@ -218,8 +218,29 @@ def _element(f: Field, current: Any) -> dict[str, Any]:
     return el
 
 
+# answer_input's blocks for choices and empty boxes, which never change: built once each
+_INPUTS: dict[tuple[str, str, str, str, Any], Block] = {}
+_INPUTS_MAX = 4096  # a few hundred (field, value) pairs exist; a bound all the same
+
+
 def answer_input(f: Field, current: Any) -> Block:
-    """The input block for one answer, pre-filled with ``current`` (a spec value) if any."""
+    """The input block for one answer, pre-filled with ``current`` (a spec value) if any.
+
+    The block of a choice, or of an empty text box, is the same every time: it is built
+    once and the same object handed out (a modal's 15 inputs are most of the cost of
+    rendering it). Callers never change a block they were given."""
+    if (f.options is None and current) or not isinstance(current, str | int | float | None):
+        return _build_input(f, current)  # typed text (unbounded): built each time
+    key = (f.path, f.label, f.widget, type(current).__name__, current)
+    block = _INPUTS.get(key)
+    if block is None:
+        if len(_INPUTS) >= _INPUTS_MAX:
+            _INPUTS.clear()
+        block = _INPUTS[key] = _build_input(f, current)
+    return block
+
+
+def _build_input(f: Field, current: Any) -> Block:
     block: Block = {"type": "input", "block_id": f.path, "label": plain(f.label, 2000),
                     "element": _element(f, current), "optional": f.optional}
     if f.hint:

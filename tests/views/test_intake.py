@@ -398,3 +398,24 @@ def test_steps_table_matches_the_views() -> None:
     for step, fields in enumerate(STEPS):
         ids = [b["block_id"] for b in inputs(view(fresh(step)))]
         assert [f.path for f in fields] == [i for i in ids if i in {f.path for f in fields}]
+
+
+def test_shared_input_blocks_are_what_building_them_gives() -> None:
+    """answer_input hands out one block per (field, value) for choices and empty boxes:
+    each is exactly the block built afresh, a typed text is never shared, and 1 and True
+    (equal in Python) are not taken for each other."""
+    from bot.views import intake as views
+
+    for step in STEPS:
+        for f in step:
+            values: list[Any] = [None, *(f.options or {})]
+            for value in values:
+                first = views.answer_input(f, value)
+                assert first == views._build_input(f, value)
+                assert views.answer_input(f, value) is first
+    text = next(f for step in STEPS for f in step if f.options is None)
+    typed = views.answer_input(text, "Payments revamp")
+    assert typed["element"]["initial_value"] == "Payments revamp"
+    assert views.answer_input(text, "Payments revamp") is not typed
+    choice = next(f for step in STEPS for f in step if f.options)
+    assert views.answer_input(choice, 1) is not views.answer_input(choice, True)
