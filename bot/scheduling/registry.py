@@ -23,6 +23,7 @@ HANDLERS: dict[str, Handler] = {
 # loaded for a whole claimed batch in one query per kind
 PREFETCH: dict[str, Prefetch] = {
     JobKind.CHECKIN_POST: checkin_jobs.prefetch,
+    JobKind.HEALTH_POST: health_jobs.prefetch,
 }
 
 # a missed nudge (a reminder) or a missed "missed" mark is only logged

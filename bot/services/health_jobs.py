@@ -9,12 +9,14 @@ post Slack took but answered too late is not made twice.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from bot.db import models as m
 from bot.db import queue
@@ -39,6 +41,23 @@ from bot.views import health as hv
 from bot.views import notices
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """What the scheduler learns about a batch of run posts before running them: the
+    channel, so its turn is planned with the workspace's (as for check-ins), instead of
+    each post finding out in its handler that the channel is busy and waiting for it."""
+
+    channel: str
+
+
+def prefetch(session: Session, jobs: list[queue.ClaimedJob]) -> dict[int, Any]:
+    ids = {job.ref_id for job in jobs if job.ref_id is not None}
+    channels: dict[int, str] = {hc_id: channel for hc_id, channel in session.execute(
+        select(m.HealthCheck.id, m.HealthCheck.channel_id).where(m.HealthCheck.id.in_(ids)))}
+    return {job.id: RunTarget(channels[job.ref_id]) for job in jobs
+            if job.ref_id in channels}
 
 
 def post_run(ctx: JobContext) -> None:

@@ -511,3 +511,23 @@ def test_a_creator_in_utc_gets_no_second_call(bot: Bot) -> None:
     modal = setup_modal(bot, tz="UTC")
     assert zone_of(modal) == "UTC" and bot.fake.calls_to("views.update") == []
 
+
+
+def test_a_run_post_names_its_channel_before_it_runs(bot: Bot) -> None:
+    """The scheduler plans a run post's channel turn with its workspace's, as for check-ins
+    (bot.scheduling.registry.PREFETCH): the batch's prefetch names each run's channel."""
+    from sqlalchemy import select
+
+    from bot.db import queue
+    from bot.db.states import JobKind
+    from bot.scheduling.registry import PREFETCH
+    from bot.services.health_jobs import RunTarget
+
+    setup(bot, channel="C7")
+    setup(bot, channel="C9")
+    with bot.deps.sessions() as session:
+        jobs = [queue.as_claimed(j, now=bot.clock()) for j in session.scalars(
+            select(m.Job).where(m.Job.kind == JobKind.HEALTH_POST).order_by(m.Job.id))]
+        assert len(jobs) == 2
+        found = PREFETCH[JobKind.HEALTH_POST](session, jobs)
+    assert [found[j.id] for j in jobs] == [RunTarget("C7"), RunTarget("C9")]
