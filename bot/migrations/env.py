@@ -2,7 +2,8 @@
 
 Two processes may upgrade at once (a release phase and a worker starting, say). On
 PostgreSQL the migration transaction first takes an advisory lock, so the second waits and
-then finds the schema at head; on SQLite the ``BEGIN IMMEDIATE`` write lock does the same.
+then finds the schema at head; on SQLite the ``BEGIN IMMEDIATE`` write lock does the same,
+held for the whole upgrade (one transaction for all the steps).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
+            # one transaction for every step: Alembic commits after each migration on a
+            # database without transactional DDL (SQLite), which let a second process read
+            # the version between two steps and run the next one twice ("table exists")
+            conn.begin()
             _run(conn)
             conn.commit()
     finally:

@@ -56,10 +56,31 @@ def test_processes_upgrading_at_once_do_not_collide(empty_db_url: str) -> None:
     """A release phase and a worker may both migrate at start-up."""
     code = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"
     procs = [subprocess.Popen([sys.executable, "-c", code, empty_db_url], cwd=REPO,
-                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
     results = [(p.wait(timeout=60), p.stderr.read() if p.stderr else "") for p in procs]
-    assert [rc for rc, _ in results] == [0, 0, 0], results
+    assert [rc for rc, _ in results] == [0] * 6, results
     assert migrate.is_up_to_date(empty_db_url)
+
+
+def test_an_upgrade_is_one_transaction(empty_db_url: str) -> None:
+    """Every step of an upgrade commits together: on SQLite Alembic would commit after each
+    migration, and a second process reading the version between two of them ran the next
+    step again ("table already exists", seen once in CI). One commit, under one lock."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Connection
+
+    commits: list[str] = []
+
+    def counted(conn: Connection) -> None:
+        commits.append(conn.engine.url.get_backend_name())
+
+    event.listen(Connection, "commit", counted)
+    try:
+        migrate.upgrade(empty_db_url)
+    finally:
+        event.remove(Connection, "commit", counted)
+    assert migrate.is_up_to_date(empty_db_url)
+    assert len(commits) == 1, commits
 
 
 def test_every_table_of_ours_is_per_workspace() -> None:
