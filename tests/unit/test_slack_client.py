@@ -79,16 +79,61 @@ def test_like_copies_settings(fake: FakeSlack) -> None:
 
 
 def test_an_idle_connection_closed_by_the_server_counts_as_dropped() -> None:
-    import http.client
     import socket
 
-    from bot.transport.client import _dropped
+    from bot.transport.client import _Connection, _dropped
 
     ours, theirs = socket.socketpair()
-    conn = http.client.HTTPConnection("127.0.0.1")
+    conn = _Connection("http", "127.0.0.1", 80, 5, None)
     conn.sock = ours
     assert not _dropped(conn)
     theirs.close()  # the server's keep-alive timeout
     assert _dropped(conn)
     conn.close()
     assert _dropped(conn)
+
+
+def test_answers_split_across_reads_and_chunked_bodies_are_read_whole() -> None:
+    """The transport's own parser: headers and body arriving in pieces, a chunked body, a
+    charset other than UTF-8, and an answer with ``Connection: close``."""
+    import socket
+    import threading
+
+    latin = '{"ok": true, "x": "\xe9t\xe9"}'.encode("latin-1")
+    answers = [
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=latin-1\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(latin), latin),
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
+        b"\r\n\r\n5\r\n{\"ok\"\r\n7\r\n: true}\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n"
+        b"Connection: close\r\n\r\n{\"ok\": true}",
+    ]
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while answers:
+            conn, _ = server.accept()
+            accepted.append(1)
+            with conn:
+                while answers:
+                    if not conn.recv(65536):
+                        break
+                    answer = answers.pop(0)
+                    for i in range(0, len(answer), 7):  # in pieces of 7 bytes
+                        conn.sendall(answer[i:i + 7])
+                    if b"Connection: close" in answer:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    client = KeepAliveWebClient(token="xoxb-1", base_url=f"http://127.0.0.1:{port}/api/",
+                                retry_handlers=[])
+    first = client.api_call("auth.test")
+    assert first["x"] == "\xe9t\xe9"
+    assert client.api_call("auth.test")["ok"] is True
+    assert client.api_call("auth.test")["ok"] is True
+    assert len(accepted) == 1  # all three on one connection
+    assert client._local.pool[("http", "127.0.0.1", port)].sock is None  # closed as told
+    server.close()
