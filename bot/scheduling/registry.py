@@ -20,7 +20,7 @@ HANDLERS: dict[str, Handler] = {
     JobKind.HOUSEKEEPING: housekeeping.run,
 }
 
-# loaded for a whole claimed batch in one query per kind
+# loaded (health runs: made) for a whole claimed batch, in one transaction
 PREFETCH: dict[str, Prefetch] = {
     JobKind.CHECKIN_POST: checkin_jobs.prefetch,
     JobKind.HEALTH_POST: health_jobs.prefetch,

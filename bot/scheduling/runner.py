@@ -323,14 +323,15 @@ class SchedulerRunner:
         return waiting, ready
 
     def _prefetch(self, claimed: list[queue.ClaimedJob]) -> dict[int, Any]:
-        """Load what each kind of job needs for the whole batch in one query per kind."""
+        """Load what each kind of job needs for the whole batch, a few queries per kind, in
+        one transaction (a kind may also make the rows its jobs need: health runs)."""
         found: dict[int, Any] = {}
         by_kind: dict[str, list[queue.ClaimedJob]] = {}
         for job in claimed:
             if job.kind in PREFETCH:
                 by_kind.setdefault(job.kind, []).append(job)
         if by_kind:
-            with self.deps.sessions() as session:
+            with self.deps.sessions.begin() as session:
                 for kind, jobs in by_kind.items():
                     found.update(PREFETCH[kind](session, jobs))
         return found

@@ -24,10 +24,10 @@ import math
 import secrets
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
-from sqlalchemy import delete, distinct, func, select, update
+from sqlalchemy import Table, bindparam, delete, distinct, func, select, update
 
 from bot.db import models as m
 from bot.db import queue
@@ -86,6 +86,12 @@ def answered(session: Any, run_id: int) -> int:
                               .where(m.HealthAnswer.run_id == run_id)) or 0)
 
 
+# A run is answerable once its message is up: OPEN, or still SCHEDULED in the moment
+# between the post and the scheduler's write-back of the batch (the key is made before
+# the post, ``health_jobs.prefetch``; no message, no button to click).
+ANSWERABLE = frozenset({HealthRunStatus.OPEN, HealthRunStatus.SCHEDULED})
+
+
 def schedule_count(session: Any, deps: Deps, run: m.HealthRun) -> None:
     """Edit the run's "N answered" line at the end of the current slot of
     ``HEALTH_COUNT_EVERY``: one job per run and slot (keyed by it), however many people
@@ -134,20 +140,40 @@ def create(deps: Deps, *, team_id: str, creator_id: str, parsed: dict[str, Any],
         return hc
 
 
-def schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: datetime
-                   ) -> None:
-    """One job per occurrence: keyed by its time, so scheduling it twice is a no-op."""
+def next_occurrence(hc: m.HealthCheck, *, after: datetime) -> tuple[datetime, str]:
+    """The check's next run after ``after`` and the key of its ``health_post`` job (keyed
+    by its time, so scheduling it twice is a no-op)."""
     due = next_run(after, cadence=hc.cadence, weekday=hc.weekday, local_time=hc.local_time,
                    timezone=hc.timezone, skip_weekends=hc.skip_weekends, anchor=hc.anchor_at)
+    return due, f"health_post:{hc.id}:{due.isoformat()}"
+
+
+def next_post_job(hc: m.HealthCheck, due: datetime, key: str, now: datetime
+                  ) -> dict[str, Any]:
+    """The ``health_post`` job row for ``due`` (``queue.job_row``)."""
+    return queue.job_row(team_id=hc.team_id, kind=JobKind.HEALTH_POST, due_at=due,
+                         idempotency_key=key, ref_id=hc.id, payload={"at": due.isoformat()},
+                         now=now)
+
+
+def schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: datetime
+                  ) -> None:
+    """One job per occurrence: keyed by its time, so scheduling it twice is a no-op."""
+    due, key = next_occurrence(hc, after=after)
     hc.next_run_at = due
-    key = f"health_post:{hc.id}:{due.isoformat()}"
     job = queue.enqueue(session, team_id=hc.team_id, kind=JobKind.HEALTH_POST, due_at=due,
                         idempotency_key=key, ref_id=hc.id, payload={"at": due.isoformat()},
                         now=now)
     if job is None:  # resumed before the occurrence its pause cancelled: bring that one back
-        session.execute(update(m.Job).where(m.Job.idempotency_key == key,
-                                            m.Job.status == JobStatus.CANCELLED)
-                        .values(status=JobStatus.PENDING, attempts=0, updated_at=now))
+        session.execute(REVIVE_CANCELLED, {"b_key": key, "b_now": now})
+
+
+_jobs = cast(Table, m.Job.__table__)  # declarative __table__ is typed FromClause
+REVIVE_CANCELLED = (
+    update(_jobs).where(_jobs.c.idempotency_key == bindparam("b_key"),
+                        _jobs.c.status == JobStatus.CANCELLED)
+    .values(status=JobStatus.PENDING, attempts=0, updated_at=bindparam("b_now"))
+)
 
 
 def describe(hc: m.HealthCheck) -> str:
@@ -230,7 +256,7 @@ def rate(deps: Deps, *, team_id: str, user_id: str, value: str) -> str:
                              .with_for_update())
         if run is None:
             raise NotFound("I can't find that health check.")
-        if run.status != HealthRunStatus.OPEN or not run.answer_key:
+        if run.status not in ANSWERABLE or not run.answer_key:
             return "This health check has closed; the results are in its thread."
         digest = responder_hash(run.answer_key, run_id, user_id)
         first = session.scalar(select(m.HealthAnswer.id).where(

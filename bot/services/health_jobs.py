@@ -9,13 +9,13 @@ post Slack took but answered too late is not made twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import models as m
@@ -24,13 +24,16 @@ from bot.db.session import scrub
 from bot.db.states import HealthCheckStatus, HealthRunStatus, JobKind
 from bot.deps import Deps
 from bot.errors import ChannelUnavailable
-from bot.jobs.context import JobContext, PermanentFailure
+from bot.jobs.context import JobContext, PermanentFailure, Writes
 from bot.services import slack_io  # post_message through the module: tests stand in there
 from bot.services.health import (
+    REVIVE_CANCELLED,
     answered,
     forget_answers,
     min_responses_of,
     new_run_key,
+    next_occurrence,
+    next_post_job,
     post_trend_chart,
     schedule_next,
     summarize,
@@ -45,67 +48,119 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunTarget:
-    """What the scheduler learns about a batch of run posts before running them: the
-    channel, so its turn is planned with the workspace's (as for check-ins), instead of
-    each post finding out in its handler that the channel is busy and waiting for it."""
+    """What the scheduler prepares for a batch of run posts in one transaction, before
+    running them: the channel, so its turn is planned with the workspace's (as for
+    check-ins); the check; and the run's row, made here with its answer key, so the post
+    itself needs no transaction of its own (its results go in the batch's write-back) and
+    a rating clicked the moment the message is up is counted."""
 
     channel: str
+    check: m.HealthCheck | None = field(default=None, compare=False)
+    run: m.HealthRun | None = field(default=None, compare=False)
+
+
+def _occurrence(job: queue.ClaimedJob) -> datetime:
+    """The occurrence a ``health_post`` job is for (its due_at moves when it is retried)."""
+    return datetime.fromisoformat((job.payload or {})["at"])
 
 
 def prefetch(session: Session, jobs: list[queue.ClaimedJob]) -> dict[int, Any]:
+    """Each job's check, and for an active one its run, made when missing (the next
+    ``seq`` of its check, a fresh answer key). Runs in the batch's prefetch transaction:
+    a worker dying after it leaves a run that the job's retry finds and posts."""
     ids = {job.ref_id for job in jobs if job.ref_id is not None}
-    channels: dict[int, str] = {hc_id: channel for hc_id, channel in session.execute(
-        select(m.HealthCheck.id, m.HealthCheck.channel_id).where(m.HealthCheck.id.in_(ids)))}
-    return {job.id: RunTarget(channels[job.ref_id]) for job in jobs
-            if job.ref_id in channels}
+    checks = {hc.id: hc for hc in session.scalars(
+        select(m.HealthCheck).where(m.HealthCheck.id.in_(ids)))}
+    wanted: dict[int, tuple[int, datetime]] = {  # job -> (check, occurrence), active ones
+        job.id: (job.ref_id, _occurrence(job)) for job in jobs
+        if job.ref_id is not None and job.ref_id in checks
+        and checks[job.ref_id].status == HealthCheckStatus.ACTIVE}
+    runs: dict[tuple[int, datetime], m.HealthRun] = {}
+    if wanted:
+        for run in session.scalars(select(m.HealthRun).where(
+                m.HealthRun.health_check_id.in_({hc_id for hc_id, _ in wanted.values()}),
+                m.HealthRun.scheduled_for.in_({at for _, at in wanted.values()}))):
+            runs[(run.health_check_id, run.scheduled_for)] = run
+        missing = sorted({pair for pair in wanted.values() if pair not in runs},
+                         key=lambda pair: pair[1])
+        if missing:
+            seqs: dict[int, int] = {hc_id: top or 0 for hc_id, top in session.execute(
+                select(m.HealthRun.health_check_id, func.max(m.HealthRun.seq))
+                .where(m.HealthRun.health_check_id.in_({hc_id for hc_id, _ in missing}))
+                .group_by(m.HealthRun.health_check_id))}
+            for hc_id, occurrence in missing:
+                hc = checks[hc_id]
+                seqs[hc_id] = seqs.get(hc_id, 0) + 1
+                runs[(hc_id, occurrence)] = run = m.HealthRun(
+                    team_id=hc.team_id, health_check_id=hc_id, seq=seqs[hc_id],
+                    channel_id=hc.channel_id, scheduled_for=occurrence,
+                    status=HealthRunStatus.SCHEDULED)
+                session.add(run)
+        for run in runs.values():
+            if run.message_ts is None and not run.answer_key:
+                run.answer_key = new_run_key()  # lives only while the run is up
+        session.flush()
+    found: dict[int, Any] = {}
+    for job in jobs:
+        check = checks.get(job.ref_id) if job.ref_id is not None else None
+        if check is not None:
+            pair = wanted.get(job.id)
+            found[job.id] = RunTarget(check.channel_id, check,
+                                      runs.get(pair) if pair is not None else None)
+    return found
 
 
-def post_run(ctx: JobContext) -> None:
-    """Job ``health_post``: post the run, schedule its closing and the next run."""
+def post_run(ctx: JobContext) -> Writes | None:
+    """Job ``health_post``: post the run; its opening, its closing and the next run are
+    written with the batch (``Writes``)."""
     deps, now = ctx.deps, ctx.now
-    # the occurrence this job is for (its due_at moves when a retry is scheduled)
-    occurrence = datetime.fromisoformat((ctx.job.payload or {})["at"])
-    with deps.sessions.begin() as session:
-        hc = session.get(m.HealthCheck, ctx.job.ref_id)
-        if hc is None or hc.status != HealthCheckStatus.ACTIVE:
-            return
-        run = session.scalar(select(m.HealthRun).where(
-            m.HealthRun.health_check_id == hc.id,
-            m.HealthRun.scheduled_for == occurrence))
-        if run is None:
-            seq = 1 + (session.scalar(select(func.max(m.HealthRun.seq)).where(
-                m.HealthRun.health_check_id == hc.id)) or 0)
-            run = m.HealthRun(team_id=hc.team_id, health_check_id=hc.id, seq=seq,
-                              channel_id=hc.channel_id, scheduled_for=occurrence,
-                              status=HealthRunStatus.SCHEDULED)
-            session.add(run)
-            session.flush()
-        if run.message_ts:
-            return
-        run_id, channel = run.id, hc.channel_id
-        closes = now + timedelta(seconds=hc.window_seconds)
-        shown = _run_view(hc, run, closes=closes)
-    ctx.use_channel(channel)
+    target = ctx.prefetched
+    if not isinstance(target, RunTarget) or target.check is None:  # run outside a batch
+        with deps.sessions.begin() as session:
+            target = prefetch(session, [ctx.job]).get(ctx.job.id)
+    if target is None or target.check is None or target.run is None:
+        return None  # the check is gone, paused or stopped
+    hc, run = target.check, target.run
+    if run.message_ts:
+        return None
+    occurrence = _occurrence(ctx.job)
+    closes = now + timedelta(seconds=hc.window_seconds)
+    shown = _run_view(hc, run, closes=closes)
+    ctx.use_channel(hc.channel_id)
     # a retry may follow a post Slack took but answered too late: look for it first
-    mark = _run_marker(run_id)
+    mark = _run_marker(run.id)
     try:
-        found = find_marked(ctx.client, channel, mark) if ctx.job.is_retry else None
+        found = find_marked(ctx.client, hc.channel_id, mark) if ctx.job.is_retry else None
         resp = {"ts": found} if found else slack_io.post_message(
-            ctx.client, channel, metadata=mark, **shown)
+            ctx.client, hc.channel_id, metadata=mark, **shown)
     except ChannelUnavailable as exc:
-        _pause_for_channel(ctx, exc)
+        _pause_for_channel(ctx, exc, unposted=run.id)
         raise PermanentFailure(exc.reason, told=True) from exc
-    with deps.sessions.begin() as session:
-        run = session.get(m.HealthRun, run_id)
-        hc = session.get(m.HealthCheck, ctx.job.ref_id)
-        assert run is not None and hc is not None
-        run.message_ts, run.posted_at, run.closes_at, run.status = (
-            str(resp["ts"]), now, closes, HealthRunStatus.OPEN)
-        run.answer_key = new_run_key()  # lives only while the run is open
-        run.count_shown = 0
-        queue.enqueue(session, team_id=hc.team_id, kind=JobKind.HEALTH_CLOSE, due_at=closes,
-                      idempotency_key=f"health_close:{run_id}", ref_id=run_id, now=now)
-        schedule_next(session, hc, after=max(now, occurrence), now=now)
+    due, key = next_occurrence(hc, after=max(now, occurrence))
+    return Writes(
+        statements=[
+            (RUN_OPENED, {"b_id": run.id, "b_ts": str(resp["ts"]), "b_at": now,
+                          "b_closes": closes}),
+            (NEXT_RUN_AT, {"b_id": hc.id, "b_next": due}),
+            (REVIVE_CANCELLED, {"b_key": key, "b_now": now}),
+        ],
+        jobs=[queue.job_row(team_id=hc.team_id, kind=JobKind.HEALTH_CLOSE, due_at=closes,
+                            idempotency_key=f"health_close:{run.id}", ref_id=run.id, now=now),
+              next_post_job(hc, due, key, now)],
+    )
+
+
+_runs = cast(Table, m.HealthRun.__table__)  # declarative __table__ is typed FromClause
+_checks = cast(Table, m.HealthCheck.__table__)
+RUN_OPENED = (
+    update(_runs).where(_runs.c.id == bindparam("b_id"))
+    .values(message_ts=bindparam("b_ts"), posted_at=bindparam("b_at"),
+            closes_at=bindparam("b_closes"), status=HealthRunStatus.OPEN, count_shown=0)
+)
+NEXT_RUN_AT = (
+    update(_checks).where(_checks.c.id == bindparam("b_id"))
+    .values(next_run_at=bindparam("b_next"))
+)
 
 
 def _run_marker(run_id: int) -> dict[str, Any]:
@@ -206,12 +261,18 @@ def close_run(ctx: JobContext) -> None:
                          channel=channel, thread=ts)
 
 
-def _pause_for_channel(ctx: JobContext, exc: ChannelUnavailable) -> None:
+def _pause_for_channel(ctx: JobContext, exc: ChannelUnavailable,
+                       unposted: int | None = None) -> None:
+    """Pause the check; the run that could not be posted (``unposted``) loses its key."""
     with ctx.deps.sessions.begin() as session:
         hc = session.get(m.HealthCheck, ctx.job.ref_id)
         if hc is None:
             return
         hc.status = HealthCheckStatus.PAUSED
+        if unposted is not None:
+            session.execute(update(m.HealthRun).where(
+                m.HealthRun.id == unposted, m.HealthRun.message_ts.is_(None))
+                .values(answer_key=None))
         creator, hc_id = hc.creator_id, hc.id
     dm(ctx.client, creator, text=(
         f"{channel_problem(exc.channel_id, exc.reason).message} I have paused health check "
@@ -229,7 +290,7 @@ def post_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: s
         run = session.scalar(select(m.HealthRun).where(
             m.HealthRun.health_check_id == hc.id, m.HealthRun.scheduled_for == occurrence))
         if run is not None and run.message_ts is None:
-            run.status = HealthRunStatus.FAILED
+            run.status, run.answer_key = HealthRunStatus.FAILED, None
         schedule_next(session, hc, after=max(now, occurrence), now=now)  # keep the cadence
         creator, channel = hc.creator_id, hc.channel_id
     dm(client, creator, text=(

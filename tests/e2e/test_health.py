@@ -531,3 +531,47 @@ def test_a_run_post_names_its_channel_before_it_runs(bot: Bot) -> None:
         assert len(jobs) == 2
         found = PREFETCH[JobKind.HEALTH_POST](session, jobs)
     assert [found[j.id] for j in jobs] == [RunTarget("C7"), RunTarget("C9")]
+
+
+def test_a_rating_clicked_the_moment_the_run_is_up_counts(bot: Bot, monkeypatch) -> None:
+    """A run's opening is written with the rest of its batch, after the post: someone
+    quick (or a channel with many people) clicks before that. Their rating counts; nobody
+    is told the check has closed."""
+    from bot.services import slack_io
+
+    setup(bot)
+    runner = bot.runner()
+    real_post = slack_io.post_message
+    clicked: list[str] = []
+
+    def post_then_click(*args, **kwargs):
+        resp = real_post(*args, **kwargs)
+        if "health_intro" in str(kwargs.get("blocks")) and not clicked:
+            with bot.deps.sessions() as s:  # the batch has not been written back yet
+                assert s.query(m.HealthRun).one().status == "scheduled"
+            rate(bot, "UA", "clarity", "red")
+            clicked.append(str(bot.fake.wait_for("response_url")[0].args))
+        return resp
+
+    monkeypatch.setattr(slack_io, "post_message", post_then_click)
+    bot.clock.advance(timedelta(days=7))
+    runner.tick()
+    assert clicked and "closed" not in clicked[0]
+    with bot.deps.sessions() as s:
+        run = s.query(m.HealthRun).one()
+        assert run.status == "open" and run.message_ts and run.answer_key
+        assert [(a.dimension, a.rating) for a in s.query(m.HealthAnswer)] == [("clarity", "red")]
+        assert s.query(m.Job).filter_by(kind="health_close", ref_id=run.id).count() == 1
+
+
+def test_a_run_that_could_not_be_posted_keeps_no_key(bot: Bot) -> None:
+    """The run is made with its key just before the post; a channel that is gone pauses
+    the check, and the run that never went up is left with no key."""
+    setup(bot)
+    bot.fake.inject("chat.postMessage", error="channel_not_found")
+    bot.clock.advance(timedelta(days=7))
+    bot.runner().tick()
+    with bot.deps.sessions() as s:
+        assert s.query(m.HealthCheck).one().status == "paused"
+        run = s.query(m.HealthRun).one()
+        assert run.message_ts is None and run.answer_key is None
