@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -52,6 +52,8 @@ from bot.services.slack_io import SlackBusy, WorkspaceGone, retry_after, slack_e
 log = logging.getLogger(__name__)
 
 BATCH = 500
+_FEED = 4  # jobs claimed ahead per job thread, so the pool never waits for a claim
+_FLUSH_EVERY = 0.1  # seconds a finished job waits at most for its batch's write-back
 JOB_ID = "due-work"
 # kinds whose job posts a message: paced per workspace before they run (a kind missing
 # here is still paced when it posts, in JobContext.use_channel)
@@ -153,8 +155,8 @@ class SchedulerRunner:
             else workspace_rate
         self.pacer = WorkspacePacer(ChannelPacer(pace, absorb=CHANNEL_ABSORB),
                                     per_minute=rate or None)
-        self._pool = ThreadPoolExecutor(max_workers=threads or deps.settings.worker_threads,
-                                        thread_name_prefix="job")
+        self._threads = threads or deps.settings.worker_threads
+        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="job")
         self._scheduler: BackgroundScheduler | None = None
         self._clients: OrderedDict[str, WebClient] = OrderedDict()
         # team -> its Enterprise Grid org (None: not in one); never changes for a team
@@ -277,28 +279,68 @@ class SchedulerRunner:
 
     # ------------------------------------------------------------------ work
     def tick(self) -> int:
-        """Claim and run everything due now. Returns how many jobs were run."""
-        total = 0
-        # stopping, or this worker owns no shard (now): claim nothing more
-        while not self._stopping.is_set() and self.owns_work():
-            now = self.deps.clock()
-            claimed = queue.claim_due(
-                self.deps.sessions, now=now, worker_id=self.worker_id, lease=self.lease,
-                limit=BATCH, horizon=LOOKAHEAD, owner=self.owner,
-            )
-            if not claimed:
+        """Claim and run everything due now; returns how many jobs were run. Claiming and
+        writing back happen on this thread while the pool runs the jobs claimed before:
+        the pool is kept fed (``_FEED`` jobs ahead) and finished jobs are written back a
+        batch at a time (``BATCH`` jobs or ``_FLUSH_EVERY`` seconds), so no job waits for the
+        slowest of its batch, and no post waits for a write-back. Everything claimed has
+        been written back when this returns."""
+        feed = max(1, self._threads) * _FEED
+        running: dict[Future[Outcome], queue.ClaimedJob] = {}
+        finished: list[tuple[queue.ClaimedJob, Outcome]] = []
+        try:
+            return self._pipeline(feed, running, finished)
+        except BaseException:
+            # (a claim or prefetch failed) what is running still finishes and is recorded
+            for future in list(running):
+                finished.append((running.pop(future), future.result()))
+            if finished:
+                self._finish(finished)
+            raise
+
+    def _pipeline(self, feed: int, running: dict[Future[Outcome], queue.ClaimedJob],
+                  finished: list[tuple[queue.ClaimedJob, Outcome]]) -> int:
+        total, oldest, more = 0, 0.0, True
+        while True:
+            claim = more and len(running) < feed and not self._stopping.is_set() \
+                and self.owns_work()
+            if claim:
+                now = self.deps.clock()
+                claimed = queue.claim_due(
+                    self.deps.sessions, now=now, worker_id=self.worker_id, lease=self.lease,
+                    limit=BATCH, horizon=LOOKAHEAD, owner=self.owner,
+                )
+                more = len(claimed) == BATCH
+                if claimed:
+                    prefetched = self._prefetch(claimed)
+                    waiting, ready = self._wait_for_workspace(claimed, prefetched, now)
+                    if waiting and not finished:
+                        oldest = time.monotonic()
+                    finished += waiting
+                    for job in ready:
+                        running[self._pool.submit(self._run_one, job,
+                                                  prefetched.get(job.id))] = job
+            if finished and (not running or len(finished) >= BATCH
+                             or time.monotonic() - oldest >= _FLUSH_EVERY):
+                total += self._finish(finished)
+                finished.clear()
+                more = True  # what was written back may have made more due
+                continue
+            if not running:
+                if claim and more:
+                    continue
                 return total
-            prefetched = self._prefetch(claimed)
-            waiting, ready = self._wait_for_workspace(claimed, prefetched, now)
-            futures = [self._pool.submit(self._run_one, job, prefetched.get(job.id))
-                       for job in ready]
-            outcomes = waiting + [(job, future.result()) for job, future in zip(
-                ready, futures, strict=True)]
-            self._write_back(outcomes)
-            for job, outcome in outcomes:
-                self.metrics.finished(job.kind, result_label(job, outcome))
-            total += sum(1 for _, o in outcomes if o.status != Result.RETRY or o.count_attempt)
-        return total
+            done, _ = wait(running, timeout=_FLUSH_EVERY, return_when=FIRST_COMPLETED)
+            if done and not finished:
+                oldest = time.monotonic()
+            for future in done:
+                finished.append((running.pop(future), future.result()))
+
+    def _finish(self, outcomes: list[tuple[queue.ClaimedJob, Outcome]]) -> int:
+        self._write_back(outcomes)
+        for job, outcome in outcomes:
+            self.metrics.finished(job.kind, result_label(job, outcome))
+        return sum(1 for _, o in outcomes if o.status != Result.RETRY or o.count_attempt)
 
     def _wait_for_workspace(self, claimed: list[queue.ClaimedJob], prefetched: dict[int, Any],
                             now: datetime) -> tuple[list[tuple[queue.ClaimedJob, Outcome]],
