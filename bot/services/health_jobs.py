@@ -70,7 +70,7 @@ def prefetch(session: Session, jobs: list[queue.ClaimedJob]) -> dict[int, Any]:
     a worker dying after it leaves a run that the job's retry finds and posts."""
     ids = {job.ref_id for job in jobs if job.ref_id is not None}
     checks = {hc.id: hc for hc in session.scalars(
-        select(m.HealthCheck).where(m.HealthCheck.id.in_(ids)))}
+        select(m.HealthCheck).where(queue.ids_in(session, m.HealthCheck.id, ids)))}
     wanted: dict[int, tuple[int, datetime]] = {  # job -> (check, occurrence), active ones
         job.id: (job.ref_id, _occurrence(job)) for job in jobs
         if job.ref_id is not None and job.ref_id in checks
@@ -78,7 +78,8 @@ def prefetch(session: Session, jobs: list[queue.ClaimedJob]) -> dict[int, Any]:
     runs: dict[tuple[int, datetime], m.HealthRun] = {}
     if wanted:
         for run in session.scalars(select(m.HealthRun).where(
-                m.HealthRun.health_check_id.in_({hc_id for hc_id, _ in wanted.values()}),
+                queue.ids_in(session, m.HealthRun.health_check_id,
+                             {hc_id for hc_id, _ in wanted.values()}),
                 m.HealthRun.scheduled_for.in_({at for _, at in wanted.values()}))):
             runs[(run.health_check_id, run.scheduled_for)] = run
         missing = sorted({pair for pair in wanted.values() if pair not in runs},
