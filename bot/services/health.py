@@ -158,14 +158,13 @@ def next_post_job(hc: m.HealthCheck, due: datetime, key: str, now: datetime
 
 def schedule_next(session: Any, hc: m.HealthCheck, *, after: datetime, now: datetime
                   ) -> None:
-    """One job per occurrence: keyed by its time, so scheduling it twice is a no-op."""
+    """One job per occurrence: keyed by its time, so scheduling it twice is a no-op; an
+    occurrence a pause cancelled is brought back (resumed before it). The same writes a
+    run post hands the scheduler's write-back (``health_jobs.post_run``)."""
     due, key = next_occurrence(hc, after=after)
     hc.next_run_at = due
-    job = queue.enqueue(session, team_id=hc.team_id, kind=JobKind.HEALTH_POST, due_at=due,
-                        idempotency_key=key, ref_id=hc.id, payload={"at": due.isoformat()},
-                        now=now)
-    if job is None:  # resumed before the occurrence its pause cancelled: bring that one back
-        session.execute(REVIVE_CANCELLED, {"b_key": key, "b_now": now})
+    session.execute(REVIVE_CANCELLED, {"b_key": key, "b_now": now})
+    queue.enqueue_many(session, [next_post_job(hc, due, key, now)])
 
 
 _jobs = cast(Table, m.Job.__table__)  # declarative __table__ is typed FromClause

@@ -87,7 +87,8 @@ def prefetch(session: Session, jobs: list[queue.ClaimedJob]) -> dict[int, Any]:
         if missing:
             seqs: dict[int, int] = {hc_id: top or 0 for hc_id, top in session.execute(
                 select(m.HealthRun.health_check_id, func.max(m.HealthRun.seq))
-                .where(m.HealthRun.health_check_id.in_({hc_id for hc_id, _ in missing}))
+                .where(queue.ids_in(session, m.HealthRun.health_check_id,
+                                    {hc_id for hc_id, _ in missing}))
                 .group_by(m.HealthRun.health_check_id))}
             for hc_id, occurrence in missing:
                 hc = checks[hc_id]
@@ -282,7 +283,7 @@ def _pause_for_channel(ctx: JobContext, exc: ChannelUnavailable,
 
 def post_given_up(deps: Deps, client: WebClient, job: queue.ClaimedJob, error: str) -> None:
     """A run's post was given up: the run is failed, the cadence kept, the creator told."""
-    occurrence = datetime.fromisoformat(str((job.payload or {}).get("at")))
+    occurrence = _occurrence(job)
     now = deps.clock()
     with deps.sessions.begin() as session:
         hc = session.get(m.HealthCheck, job.ref_id)

@@ -129,6 +129,15 @@ class _Connection:
         return parser.get_status_code(), self.headers, b"".join(self.body), self.keep
 
 
+def request_bytes(verb: str, target: str, netloc: str, headers: dict[str, str],
+                  body: bytes) -> bytes:
+    """An HTTP/1.1 request as it goes on the wire (keep-alive: no ``Connection``)."""
+    head = [f"{verb} {target} HTTP/1.1", f"Host: {netloc}", f"Content-Length: {len(body)}"]
+    head += [f"{k}: {v}" for k, v in headers.items()
+             if k.lower() not in ("host", "content-length", "connection")]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
 def _charset(content_type: str) -> str:
     for part in content_type.split(";")[1:]:
         key, _, value = part.strip().partition("=")
@@ -182,12 +191,9 @@ class KeepAliveWebClient(WebClient):
         conn = self._connection(parts.scheme, host,
                                 parts.port or (443 if parts.scheme == "https" else 80))
         body = req.data if isinstance(req.data, bytes) else b""
-        head = [f"{req.get_method()} {parts.path or '/'}"
-                f"{'?' + parts.query if parts.query else ''} HTTP/1.1",
-                f"Host: {parts.netloc}", f"Content-Length: {len(body)}"]
-        head += [f"{k}: {v}" for k, v in req.header_items()
-                 if k.lower() not in ("host", "content-length", "connection")]
-        raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        raw = request_bytes(req.get_method(), target, parts.netloc, dict(req.header_items()),
+                            body)
         try:
             status, headers, data, keep = conn.exchange(raw)
         except BaseException:

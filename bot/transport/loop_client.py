@@ -34,6 +34,8 @@ from slack_sdk.http_retry.response import HttpResponse as RetryHttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.transport.client import request_bytes
+
 log = logging.getLogger(__name__)
 
 MAX_IDLE_PER_HOST = 32
@@ -192,11 +194,7 @@ class LoopWebClient(AsyncWebClient):
             body = urlencode(req_args["data"]).encode()
         else:
             body = b""
-        head = [f"{http_verb} {target} HTTP/1.1", f"Host: {url.netloc}",
-                f"Content-Length: {len(body)}"]
-        head += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in
-                 ("host", "content-length", "connection")]
-        raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        raw = request_bytes(http_verb, target, url.netloc, headers, body)
 
         retry_request = RetryHttpRequest(method=http_verb, url=api_url, headers=headers,
                                          body_params=req_args.get("params"),
